@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+import { Command } from 'commander'
+import { loadConfig, type Config } from './config.js'
+import { createLogger, type Logger } from './logger.js'
+import { startApi, startChainIngester, startProjection } from './services.js'
+
+const ENVIRONMENT_HELP = `
+Configuration comes from the environment (see README.md, "Configuration"):
+  DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, RPC_ENDPOINT, CHAIN_ID, FINALITY_CONFIRMATIONS,
+  START_BLOCK, *_ADDRESS (contract addresses), GQL_PORT, LOG_LEVEL`
+
+function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
+  return async () => {
+    const config = loadConfig()
+    const logger = createLogger(config.logLevel)
+    try {
+      await run({ config, logger })
+    } catch (err) {
+      logger.fatal({ err }, 'stopped by an error')
+      process.exitCode = 1
+      setTimeout(() => process.exit(1), 1000).unref()
+    }
+  }
+}
+
+const program = new Command('attrib')
+  .description('Event-sourced indexer for AI-attribution chains: chain and usage logs → Kafka → Postgres → GraphQL')
+  .addHelpText('after', ENVIRONMENT_HELP)
+
+program
+  .command('ingest')
+  .description('index protocol events from the chain (RPC_ENDPOINT) into the chain topic, reorg-safe')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(action(startChainIngester))
+
+program
+  .command('project')
+  .description('apply the log to the Postgres projection (DB_URL), exactly once')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(action(startProjection))
+
+program
+  .command('serve')
+  .description('serve the projection over GraphQL on GQL_PORT (GraphiQL at /graphql)')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(action(startApi))
+
+program
+  .command('run')
+  .description('ingest, project and serve in one process')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(
+    action(async (ctx) => {
+      await startProjection(ctx)
+      await startApi(ctx)
+      await startChainIngester(ctx)
+    }),
+  )
+
+await program.parseAsync()

@@ -1,0 +1,35 @@
+import { SnakeNamingStrategy } from '@subsquid/typeorm-config/lib/namingStrategy.js'
+import path from 'node:path'
+import { DataSource } from 'typeorm'
+import * as model from '../model/index.js'
+import { repoRoot } from '../repo-root.js'
+
+const MIGRATIONS_LOCK = 0x61747472 // pg_advisory_lock key ("attr"): one migrator at a time across processes
+
+/** A typeorm data source over the projection schema, with squid's snake_case naming. */
+export function createDataSource(url: string, options: { poolSize?: number } = {}): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: Object.values(model).filter((v) => typeof v === 'function'),
+    namingStrategy: new SnakeNamingStrategy(),
+    migrations: [path.join(repoRoot, 'db/migrations/*.js')],
+    migrationsTableName: 'migrations',
+    extra: { max: options.poolSize ?? 5 },
+  })
+}
+
+/** Initializes the data source and applies pending migrations from db/migrations, serialised by a lock. */
+export async function openDatabase(url: string, options: { poolSize?: number } = {}): Promise<DataSource> {
+  const ds = createDataSource(url, options)
+  await ds.initialize()
+  const runner = ds.createQueryRunner()
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK])
+    await ds.runMigrations({ transaction: 'all' })
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATIONS_LOCK]).catch(() => {})
+    await runner.release()
+  }
+  return ds
+}

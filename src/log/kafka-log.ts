@@ -1,0 +1,124 @@
+import { Kafka, logLevel as KafkaLogLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs'
+import type { Logger } from 'pino'
+import type { ConsumeOptions, Log, LogConsumer, LogProducer, LogRecord, TopicSpec } from './log.js'
+
+/**
+ * The log on Apache Kafka (kafkajs). kafkajs has had no release since 2023, so nothing outside this file
+ * imports it: a maintained client can replace it here alone.
+ */
+export function createKafkaLog(options: { brokers: string[]; clientId: string; logger: Logger }): Log {
+  const kafka = new Kafka({
+    brokers: options.brokers,
+    clientId: options.clientId,
+    logLevel: KafkaLogLevel.WARN,
+    logCreator: () => (entry) => {
+      const level = entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'debug'
+      options.logger[level]({ kafka: entry.namespace, ...entry.log }, entry.log.message)
+    },
+  })
+  const admin = kafka.admin()
+  let adminConnected: Promise<void> | undefined
+  const open: { close(): Promise<void> }[] = []
+
+  async function connectedAdmin() {
+    adminConnected ??= admin.connect()
+    await adminConnected
+    return admin
+  }
+
+  return {
+    async ensureTopics(topics: TopicSpec[]) {
+      const a = await connectedAdmin()
+      const existing = new Set(await a.listTopics())
+      const missing = topics.filter((t) => !existing.has(t.name))
+      if (missing.length === 0) return
+      await a.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+      })
+    },
+
+    async producer() {
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      await producer.connect()
+      const wrapped = kafkaProducer(producer)
+      open.push(wrapped)
+      return wrapped
+    },
+
+    async consumer(group: string) {
+      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxBytesPerPartition: 4 << 20 })
+      await consumer.connect()
+      const wrapped = kafkaConsumer(consumer, connectedAdmin)
+      open.push(wrapped)
+      return wrapped
+    },
+
+    async close() {
+      await Promise.allSettled(open.map((c) => c.close()))
+      if (adminConnected) await admin.disconnect()
+    },
+  }
+}
+
+function kafkaProducer(producer: Producer): LogProducer {
+  return {
+    async send(topic, records) {
+      if (records.length === 0) return
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+      })
+    },
+    close: () => producer.disconnect(),
+  }
+}
+
+function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnType<Kafka['admin']>>): LogConsumer {
+  return {
+    async start(options: ConsumeOptions) {
+      // The consumer's own store holds the truth about its position; Kafka's committed offsets only trail it
+      // (committed after the store), so on every assignment we seek to the store's position.
+      consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
+        const admin = await connectedAdmin()
+        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
+          const watermarks = await admin.fetchTopicOffsets(topic)
+          for (const partition of partitions) {
+            const stored = await options.startOffset(topic, partition)
+            const low = watermarks.find((w) => w.partition === partition)?.low ?? '0'
+            consumer.seek({ topic, partition, offset: String(stored ?? BigInt(low)) })
+          }
+        }
+      })
+      await consumer.subscribe({ topics: options.topics, fromBeginning: true })
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
+          if (!isRunning() || isStale() || batch.messages.length === 0) return
+          const records: LogRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: BigInt(m.offset),
+            key: m.key?.toString('utf8') ?? null,
+            value: m.value,
+            headers: decodeHeaders(m.headers),
+          }))
+          await options.handle({ topic: batch.topic, partition: batch.partition, records })
+          resolveOffset(batch.lastOffset())
+          await commitOffsetsIfNecessary()
+        },
+      })
+    },
+    close: () => consumer.disconnect(),
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value != null) out[name] = Array.isArray(value) ? value.join(',') : value.toString()
+  }
+  return out
+}

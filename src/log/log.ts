@@ -1,0 +1,58 @@
+/**
+ * The log of record, as the rest of the pipeline sees it. Kafka implements it in production; an embedded
+ * implementation can stand in without a broker. Semantics the projector relies on: records of one partition
+ * arrive in offset order; a consumer starts each partition where its own durable store says; a batch not
+ * acknowledged is delivered again.
+ */
+export interface OutgoingRecord {
+  key: string | null
+  value: Buffer
+  headers?: Record<string, string>
+}
+
+export interface LogRecord {
+  topic: string
+  partition: number
+  offset: bigint
+  key: string | null
+  value: Buffer | null
+  headers: Record<string, string>
+}
+
+export interface PartitionBatch {
+  topic: string
+  partition: number
+  records: LogRecord[]
+}
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+}
+
+export interface LogProducer {
+  /** Resolves only once the log has durably acknowledged every record, in order within a partition. */
+  send(topic: string, records: OutgoingRecord[]): Promise<void>
+  close(): Promise<void>
+}
+
+export interface ConsumeOptions {
+  topics: string[]
+  /** Where to start a newly assigned partition: the next offset to read, or undefined for the beginning. */
+  startOffset(topic: string, partition: number): Promise<bigint | undefined>
+  /** Applies a batch durably; the log treats the batch as consumed only after this resolves. */
+  handle(batch: PartitionBatch): Promise<void>
+}
+
+export interface LogConsumer {
+  /** Starts consuming in the background; resolves once the subscription is running. */
+  start(options: ConsumeOptions): Promise<void>
+  close(): Promise<void>
+}
+
+export interface Log {
+  ensureTopics(topics: TopicSpec[]): Promise<void>
+  producer(): Promise<LogProducer>
+  consumer(group: string): Promise<LogConsumer>
+  close(): Promise<void>
+}
