@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { Abi, Address, Hex, PublicClient, WalletClient } from 'viem'
+import { repoRoot } from '../repo-root.js'
 
 /** The protocol's contracts (contracts/src), by the key their address has in ProtocolAddresses. */
 export const PROTOCOL_CONTRACTS = {
@@ -24,7 +24,7 @@ export interface ContractArtifact {
 
 /** Reads contracts/out/<name>.json, written by `npm run build:contracts`. */
 export function loadContractArtifact(name: ContractName): ContractArtifact {
-  const file = join(repoRoot(), 'contracts', 'out', `${name}.json`)
+  const file = join(repoRoot, 'contracts', 'out', `${name}.json`)
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build:contracts\``)
   const { abi, bytecode } = JSON.parse(readFileSync(file, 'utf8')) as ContractArtifact
   return { abi, bytecode }
@@ -56,15 +56,4 @@ export async function deployProtocol(wallet: WalletClient, client: PublicClient)
     return [key, contractAddress] as const
   })
   return Object.fromEntries(entries) as ProtocolAddresses
-}
-
-/** The folder holding package.json, found from this file both as src/chain/*.ts and lib/chain/*.js. */
-function repoRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir)
-    if (parent === dir) throw new Error('cannot find the repository root (no package.json above src/chain)')
-    dir = parent
-  }
-  return dir
 }
