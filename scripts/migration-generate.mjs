@@ -3,6 +3,7 @@
 // from schema.graphql (the `sqd migration:generate` step of a squid). Amount columns become numeric(78,0).
 import { writeFileSync } from 'node:fs'
 import { openDatabase } from '../lib/db/data-source.js'
+import { pendingSchemaChanges } from '../lib/db/schema-drift.js'
 
 const name = process.argv[2]
 if (!/^[A-Z][A-Za-z0-9]*$/.test(name ?? '')) {
@@ -10,12 +11,13 @@ if (!/^[A-Z][A-Za-z0-9]*$/.test(name ?? '')) {
   process.exit(1)
 }
 const ds = await openDatabase(process.env.DB_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres')
-const { upQueries, downQueries } = await ds.driver.createSchemaBuilder().log()
+const { up: upQueries, down: downQueries } = await pendingSchemaChanges(ds)
 await ds.destroy()
 if (upQueries.length === 0) {
   console.log('the database already matches the entities: nothing to generate')
   process.exit(0)
 }
+// Amount columns are uint256 wei.
 const wei = (sql) => sql.replaceAll('numeric NOT NULL', 'numeric(78,0) NOT NULL').replaceAll('numeric,', 'numeric(78,0),')
 const statement = (q) => `    await db.query(${JSON.stringify(wei(q.query))})`
 const timestamp = Date.now()

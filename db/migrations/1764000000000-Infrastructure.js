@@ -27,7 +27,7 @@ export class Infrastructure1764000000000 {
       "block_number" integer,
       "block_hash" text
     )`)
-    await db.query(`CREATE INDEX "applied_event_block" ON "applied_event" ("block_number") WHERE "block_number" IS NOT NULL`)
+    await db.query(`CREATE INDEX "applied_event_block_hash" ON "applied_event" ("block_hash") WHERE "block_hash" IS NOT NULL`)
     // Records that could not be applied, with the original bytes and a machine-readable reason. `key` is
     // deterministic (the source position or event id), so a dead letter published twice is stored once.
     await db.query(`CREATE TABLE "dead_letter" (
@@ -44,9 +44,62 @@ export class Infrastructure1764000000000 {
       "recorded_at" timestamptz NOT NULL DEFAULT now()
     )`)
     await db.query(`CREATE INDEX "dead_letter_reason" ON "dead_letter" ("reason")`)
+    // The projector's view of the chain: every block up to finalized_height is final.
+    await db.query(`CREATE TABLE "chain_state" (
+      "chain_id" integer PRIMARY KEY,
+      "finalized_height" integer NOT NULL,
+      "finalized_hash" text NOT NULL
+    )`)
+    // Before-images of projection rows changed by events of hot (not yet final) blocks, for undoing a fork.
+    // Filled by a trigger on every projection table while the session setting attrib.undo_block says which
+    // block is being applied ("<number>:<hash>"); emptied when the block becomes final or is undone.
+    await db.query(`CREATE TABLE "undo_log" (
+      "seq" bigserial PRIMARY KEY,
+      "block_number" integer NOT NULL,
+      "block_hash" text NOT NULL,
+      "table_name" text NOT NULL,
+      "row_id" text NOT NULL,
+      "old_row" jsonb
+    )`)
+    await db.query(`CREATE INDEX "undo_log_block_hash" ON "undo_log" ("block_hash")`)
+    await db.query(`CREATE INDEX "undo_log_block_number" ON "undo_log" ("block_number")`)
+    await db.query(`CREATE FUNCTION attrib_record_undo() RETURNS trigger LANGUAGE plpgsql AS $$
+      DECLARE block text := current_setting('attrib.undo_block', true);
+      BEGIN
+        IF block IS NULL OR block = '' THEN RETURN NULL; END IF;
+        IF TG_OP = 'INSERT' THEN
+          INSERT INTO undo_log (block_number, block_hash, table_name, row_id, old_row)
+          VALUES (split_part(block, ':', 1)::integer, split_part(block, ':', 2), TG_TABLE_NAME, NEW.id, NULL);
+        ELSE
+          INSERT INTO undo_log (block_number, block_hash, table_name, row_id, old_row)
+          VALUES (split_part(block, ':', 1)::integer, split_part(block, ':', 2), TG_TABLE_NAME, OLD.id, to_jsonb(OLD));
+        END IF;
+        RETURN NULL;
+      END $$`)
+    // Restores every row the given blocks changed, newest change first, and forgets their applied events.
+    await db.query(`CREATE FUNCTION attrib_undo_blocks(hashes text[]) RETURNS integer LANGUAGE plpgsql AS $$
+      DECLARE change record; undone integer := 0;
+      BEGIN
+        PERFORM set_config('attrib.undo_block', '', true);
+        FOR change IN SELECT * FROM undo_log WHERE block_hash = ANY(hashes) ORDER BY seq DESC LOOP
+          EXECUTE format('DELETE FROM %I WHERE id = $1', change.table_name) USING change.row_id;
+          IF change.old_row IS NOT NULL THEN
+            EXECUTE format('INSERT INTO %I SELECT * FROM jsonb_populate_record(NULL::%I, $1)', change.table_name, change.table_name)
+              USING change.old_row;
+          END IF;
+          undone := undone + 1;
+        END LOOP;
+        DELETE FROM undo_log WHERE block_hash = ANY(hashes);
+        DELETE FROM applied_event WHERE block_hash = ANY(hashes);
+        RETURN undone;
+      END $$`)
   }
 
   async down(db) {
+    await db.query(`DROP FUNCTION attrib_undo_blocks(text[])`)
+    await db.query(`DROP FUNCTION attrib_record_undo()`)
+    await db.query(`DROP TABLE "undo_log"`)
+    await db.query(`DROP TABLE "chain_state"`)
     await db.query(`DROP TABLE "dead_letter"`)
     await db.query(`DROP TABLE "applied_event"`)
     await db.query(`DROP TABLE "consumer_offset"`)

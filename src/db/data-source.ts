@@ -3,6 +3,7 @@ import path from 'node:path'
 import { DataSource } from 'typeorm'
 import * as model from '../model/index.js'
 import { repoRoot } from '../repo-root.js'
+import { ensureUndoTriggers } from './undo.js'
 
 const MIGRATIONS_LOCK = 0x61747472 // pg_advisory_lock key ("attr"): one migrator at a time across processes
 
@@ -27,6 +28,7 @@ export async function openDatabase(url: string, options: { poolSize?: number } =
   try {
     await runner.query('SELECT pg_advisory_lock($1)', [MIGRATIONS_LOCK])
     await ds.runMigrations({ transaction: 'all' })
+    await ensureUndoTriggers(ds)
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATIONS_LOCK]).catch(() => {})
     await runner.release()

@@ -1,11 +1,19 @@
 import type { EntityManager } from 'typeorm'
 import type { ChainEvent } from '../domain/chain-events.js'
-import { onContributionReviewed, onContributionSubmitted, onDatanetCreated } from './projections/registry.js'
+import { onAgentRegistered, onInferenceNodeRegistered, onInferenceNodeRevoked } from './projections/agents-nodes.js'
+import { onBlocksFinalized, onBlocksOrphaned } from './projections/chain-control.js'
+import {
+  onContributionReviewed,
+  onContributionSlashed,
+  onContributionSubmitted,
+  onDatanetCreated,
+} from './projections/datanets.js'
+import { onFeeSplitSet, onModelRegistered } from './projections/models.js'
+import { onStakeEnding, onStaked, onToppedUp } from './projections/staking.js'
 
 /**
- * Applies one validated chain event to the projection, inside the projector's transaction.
- * Event types without a projection yet are recorded as applied and otherwise ignored on purpose:
- * the log keeps them, and `replay` will project them once their projection exists.
+ * Applies one validated chain event to the projection, inside the projector's transaction. The switch is
+ * exhaustive: a new event type does not compile until it is routed here.
  */
 export async function applyChainEvent(em: EntityManager, event: ChainEvent): Promise<void> {
   switch (event.type) {
@@ -16,20 +24,33 @@ export async function applyChainEvent(em: EntityManager, event: ChainEvent): Pro
     case 'ContributionReviewed':
       return onContributionReviewed(em, event)
     case 'ContributionSlashed':
+      return onContributionSlashed(em, event)
     case 'ModelRegistered':
+      return onModelRegistered(em, event)
     case 'FeeSplitSet':
+      return onFeeSplitSet(em, event)
     case 'AgentRegistered':
+      return onAgentRegistered(em, event)
     case 'InferenceNodeRegistered':
+      return onInferenceNodeRegistered(em, event)
     case 'InferenceNodeRevoked':
+      return onInferenceNodeRevoked(em, event)
+    case 'Staked':
+      return onStaked(em, event)
+    case 'ToppedUp':
+      return onToppedUp(em, event)
+    case 'RequestUnstake':
+    case 'Unstaked':
+      return onStakeEnding(em, event)
+    case 'BlocksOrphaned':
+      return onBlocksOrphaned(em, event)
+    case 'BlocksFinalized':
+      return onBlocksFinalized(em, event)
+    // Settlements and rewards are projected with the attribution engine (issue 6); until then the log keeps
+    // them and a replay projects them.
     case 'InferenceSettled':
     case 'RewardRootPublished':
     case 'RewardClaimed':
-    case 'Staked':
-    case 'ToppedUp':
-    case 'RequestUnstake':
-    case 'Unstaked':
-    case 'BlocksOrphaned':
-    case 'BlocksFinalized':
       return
     default: {
       const unhandled: never = event

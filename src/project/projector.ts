@@ -6,6 +6,9 @@ import { readDeadLetterRecord, type DeadLetter } from '../log/dead-letter.js'
 import type { Log, LogRecord, PartitionBatch } from '../log/log.js'
 import { metrics } from '../metrics.js'
 import { applyChainEvent } from './apply.js'
+import { RejectedEvent } from './rejection.js'
+import { recordChangesOf } from '../db/undo.js'
+import { FINAL_HEADER } from '../log/headers.js'
 import { storeDeadLetters } from './dead-letters.js'
 
 export interface ProjectorOptions {
@@ -67,28 +70,43 @@ async function projectBatch(db: DataSource, group: string, batch: PartitionBatch
   })
 }
 
+/** A decoded chain event with the record it came in; `final` when the ingester published it as final. */
+interface Incoming {
+  event: ChainEvent
+  record: LogRecord
+  final: boolean
+}
+
 async function projectChainRecords(em: EntityManager, records: LogRecord[], mode: Mode): Promise<void> {
-  const rejected: (DeadLetter & { position: LogRecord })[] = []
-  const events: ChainEvent[] = []
+  const rejected: ReturnType<typeof projectorDeadLetter>[] = []
+  const incoming: Incoming[] = []
   for (const record of records) {
     const envelope = decodeEnvelope(record.value)
     const parsed = envelope.ok ? parseChainEvent(envelope.value) : envelope
-    if (parsed.ok) events.push(parsed.event)
+    if (parsed.ok) incoming.push({ event: parsed.event, record, final: record.headers[FINAL_HEADER] === 'true' })
     else rejected.push(projectorDeadLetter(record, parsed.reason, parsed.detail))
   }
-  for (const segment of segmentsAtForks(events)) {
-    const fresh = await markApplied(em, segment)
-    for (const event of segment.filter((e) => fresh.has(e.id))) {
+  // Changes made by events of hot blocks are recorded for undo; switching blocks costs one statement.
+  let recordingFor: string | undefined
+  for (const segment of segmentsAtForks(incoming)) {
+    const fresh = await markApplied(em, segment.map((i) => i.event))
+    for (const { event, record, final } of segment.filter((i) => fresh.has(i.event.id))) {
+      const hotBlock = final || event.block == null ? null : event.block
+      if ((hotBlock?.hash ?? '') !== recordingFor) {
+        await recordChangesOf(em, hotBlock)
+        recordingFor = hotBlock?.hash ?? ''
+      }
       if (mode === 'whole') {
         await applyChainEvent(em, event)
         continue
       }
       const failure = await applyInSavepoint(em, event)
       if (failure) {
-        const record = records.find((r) => r.key === event.id) ?? records[0]
-        rejected.push(projectorDeadLetter(record, 'projection-failed', failure, event.id))
+        rejected.push(projectorDeadLetter(record, failure.reason, failure.detail, event.id))
+        recordingFor = undefined // the rollback to the savepoint may have reverted the setting
       }
     }
+    if (segment[segment.length - 1].event.type === 'BlocksOrphaned') recordingFor = '' // the undo cleared it
   }
   await storeDeadLetters(em, rejected)
 }
@@ -97,11 +115,11 @@ async function projectChainRecords(em: EntityManager, records: LogRecord[], mode
  * Event ids are deduplicated per segment, cut after each BlocksOrphaned: an orphaning removes the applied ids
  * of its blocks, so an event after it in the same batch may legitimately carry an id seen before it.
  */
-function segmentsAtForks(events: ChainEvent[]): ChainEvent[][] {
-  const segments: ChainEvent[][] = [[]]
-  for (const event of events) {
-    segments[segments.length - 1].push(event)
-    if (event.type === 'BlocksOrphaned') segments.push([])
+function segmentsAtForks(incoming: Incoming[]): Incoming[][] {
+  const segments: Incoming[][] = [[]]
+  for (const item of incoming) {
+    segments[segments.length - 1].push(item)
+    if (item.event.type === 'BlocksOrphaned') segments.push([])
   }
   return segments.filter((s) => s.length > 0)
 }
@@ -118,7 +136,7 @@ async function markApplied(em: EntityManager, events: ChainEvent[]): Promise<Set
 /** Postgres codes of errors caused by the data (class 22: data exception, 23: integrity violation). */
 const DATA_ERROR = /^2[23]/
 
-async function applyInSavepoint(em: EntityManager, event: ChainEvent): Promise<string | undefined> {
+async function applyInSavepoint(em: EntityManager, event: ChainEvent): Promise<{ reason: string; detail: string } | undefined> {
   await em.query('SAVEPOINT apply_event')
   try {
     await applyChainEvent(em, event)
@@ -126,9 +144,12 @@ async function applyInSavepoint(em: EntityManager, event: ChainEvent): Promise<s
     return undefined
   } catch (err) {
     const code = (err as { code?: string }).code
-    if (!code || !DATA_ERROR.test(code)) throw err
+    const rejection = err instanceof RejectedEvent ? { reason: err.reason, detail: err.message }
+      : code && DATA_ERROR.test(code) ? { reason: 'projection-failed', detail: `${code}: ${(err as Error).message}` }
+      : undefined
+    if (!rejection) throw err
     await em.query('ROLLBACK TO SAVEPOINT apply_event')
-    return `${code}: ${(err as Error).message}`
+    return rejection
   }
 }
 

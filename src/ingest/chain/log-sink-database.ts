@@ -16,6 +16,7 @@ import {
 } from '../../domain/chain-events.js'
 import { encodeEnvelope, type BlockRef, type Envelope } from '../../domain/envelope.js'
 import { deadLetterRecord, type DeadLetter } from '../../log/dead-letter.js'
+import { FINAL_HEADER, TYPE_HEADER } from '../../log/headers.js'
 import type { LogProducer, OutgoingRecord } from '../../log/log.js'
 
 /** What the processor's batch handler writes to: events for the chain topic and dead letters. */
@@ -76,7 +77,7 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     // Hot blocks published earlier are re-delivered as final blocks of this batch: undo them first.
     const orphaned = state.top.length > 0 ? [this.orphanedEvent([...state.top].reverse())] : []
     const finalized = this.finalizedEvent(info.nextHead)
-    await this.publish([...orphaned, ...buffer.events, finalized], buffer.deadLetters)
+    await this.publish([...orphaned, ...buffer.events, finalized], buffer.deadLetters, { final: true })
     await this.saveState({ ...info.nextHead, top: [] })
   }
 
@@ -115,12 +116,12 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     await this.saveState({ ...info.finalizedHead, top: nextChain.slice(finalizedPos + 1) })
   }
 
-  private async publish(events: Envelope[], deadLetters: DeadLetter[]): Promise<void> {
+  private async publish(events: Envelope[], deadLetters: DeadLetter[], { final = false } = {}): Promise<void> {
     const { producer, chainTopic, deadLetterTopic, publish = (send) => send() } = this.options
     const records: OutgoingRecord[] = events.map((e) => ({
       key: e.id,
       value: encodeEnvelope(e),
-      headers: { type: e.type },
+      headers: { [TYPE_HEADER]: e.type, ...(final ? { [FINAL_HEADER]: 'true' } : {}) } as Record<string, string>,
     }))
     await publish(() => producer.send(chainTopic, records))
     if (deadLetters.length > 0) {

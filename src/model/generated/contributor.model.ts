@@ -2,9 +2,11 @@ import {PrimaryColumn as PrimaryKey_} from "typeorm"
 import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, IntColumn as IntColumn_, OneToMany as OneToMany_} from "@subsquid/typeorm-store"
 import {Datanet} from "./datanet.model.js"
 import {Contribution} from "./contribution.model.js"
+import {Model} from "./model.model.js"
+import {Agent} from "./agent.model.js"
 
 /**
- * An address that contributes data, owns datanets, models or agents, or runs inference nodes (lower-case hex).
+ * An address that contributes data, owns datanets, models or agents, runs inference nodes, stakes or is paid.
  */
 @Entity_()
 export class Contributor {
@@ -23,4 +25,10 @@ export class Contributor {
 
     @OneToMany_(() => Contribution, e => e.contributor)
     contributions!: Contribution[]
+
+    @OneToMany_(() => Model, e => e.owner)
+    models!: Model[]
+
+    @OneToMany_(() => Agent, e => e.owner)
+    agents!: Agent[]
 }

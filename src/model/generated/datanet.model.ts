@@ -2,6 +2,7 @@ import {PrimaryColumn as PrimaryKey_} from "typeorm"
 import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, ManyToOne as ManyToOne_, Index as Index_, StringColumn as StringColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, OneToMany as OneToMany_} from "@subsquid/typeorm-store"
 import {Contributor} from "./contributor.model.js"
 import {Contribution} from "./contribution.model.js"
+import {ModelDatanet} from "./modelDatanet.model.js"
 
 /**
  * A curated dataset that receives contributions.
@@ -12,9 +13,6 @@ export class Datanet {
         Object.assign(this, props)
     }
 
-    /**
-     * The on-chain datanetId, as a decimal string.
-     */
     @PrimaryKey_('varchar')
     id!: string
 
@@ -37,4 +35,7 @@ export class Datanet {
 
     @OneToMany_(() => Contribution, e => e.datanet)
     contributions!: Contribution[]
+
+    @OneToMany_(() => ModelDatanet, e => e.datanet)
+    models!: ModelDatanet[]
 }

@@ -1,0 +1,6 @@
+export enum ContributionEventKind {
+    SUBMITTED = "SUBMITTED",
+    ACCEPTED = "ACCEPTED",
+    REJECTED = "REJECTED",
+    SLASHED = "SLASHED",
+}

@@ -1,0 +1,5 @@
+export enum StakeStatus {
+    ACTIVE = "ACTIVE",
+    UNSTAKE_REQUESTED = "UNSTAKE_REQUESTED",
+    UNSTAKED = "UNSTAKED",
+}
