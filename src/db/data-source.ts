@@ -16,7 +16,8 @@ export function createDataSource(url: string, options: { poolSize?: number } = {
     namingStrategy: new SnakeNamingStrategy(),
     migrations: [path.join(repoRoot, 'db/migrations/*.js')],
     migrationsTableName: 'migrations',
-    extra: { max: options.poolSize ?? 5 },
+    // Two connections at least: openDatabase holds one for the migration lock while migrating on another.
+    extra: { max: Math.max(2, options.poolSize ?? 5) },
   })
 }
 

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto'
 import { z } from 'zod'
+import type { Envelope } from './envelope.js'
 
 /**
  * Off-chain usage records (DESIGN.md, "Usage records"): one JSON object per inference, signed with EIP-712 by a
- * registered inference node. This module holds the wire schema and the typed data; signing and recovery are
- * done with viem by the callers (ingest/usage, the workload generator).
+ * registered inference node. This module holds the wire schema, the typed data, the normal form a record
+ * travels in on the log, and the machine-readable reasons a record is refused; signing and recovery are done
+ * with viem by the callers (ingest/usage, the workload generator).
  */
 const UINT32_MAX = 2 ** 32 - 1
-const MAX_ATTRIBUTIONS = 256
+export const MAX_ATTRIBUTIONS = 256
 /** 2020-01-01: a timestamp before this is a unit mistake (milliseconds vs seconds, or zero), not a record. */
 const EARLIEST_TIMESTAMP = 1_577_836_800
 
@@ -23,18 +26,39 @@ export const attributionSchema = z.strictObject({
   weight: z.number().int('weight must be an integer').min(0, 'weight must not be negative').max(UINT32_MAX, 'weight exceeds uint32'),
 })
 
-export const usageRecordSchema = z.strictObject({
+const attributionsSchema = z
+  .array(attributionSchema)
+  .max(MAX_ATTRIBUTIONS, `at most ${MAX_ATTRIBUTIONS} attributions`)
+  .superRefine((attributions, ctx) => {
+    // Two weights for one contribution would make its share ambiguous.
+    const seen = new Set<string>()
+    for (const [index, { contributionId }] of attributions.entries()) {
+      if (seen.has(contributionId)) {
+        ctx.addIssue({ code: 'custom', path: [index, 'contributionId'], message: `contribution ${contributionId} is attributed twice`, params: { duplicate: true } })
+      }
+      seen.add(contributionId)
+    }
+  })
+
+const unsignedFields = {
   inferenceId: z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'inferenceId must be 0x and 32 bytes of hex'),
   modelId: decimalUint(UINT256_MAX, 'modelId'),
   agentId: decimalUint(UINT256_MAX, 'agentId'),
   tokensIn: z.number().int().min(0).max(UINT32_MAX),
   tokensOut: z.number().int().min(0).max(UINT32_MAX),
-  /** Seconds since the Unix epoch (uint64 in the signed data). */
+  /** Seconds since the Unix epoch (uint64 in the signed data; `int` here also means at most 2^53). */
   timestamp: z.number().int().min(EARLIEST_TIMESTAMP, 'timestamp is before 2020: seconds expected'),
-  attributions: z.array(attributionSchema).max(MAX_ATTRIBUTIONS, `at most ${MAX_ATTRIBUTIONS} attributions`),
+  attributions: attributionsSchema,
+}
+
+export const usageRecordSchema = z.strictObject({
+  ...unsignedFields,
   node: z.string().regex(/^0x[0-9a-fA-F]{40}$/, 'node must be an address'),
   signature: z.string().regex(/^0x[0-9a-fA-F]{130}$/, 'signature must be 65 bytes of hex'),
 })
+
+/** What a node operator hands to the signer (`attrib usage send`): a record without node and signature. */
+export const unsignedUsageRecordSchema = z.strictObject(unsignedFields)
 
 export type UsageRecord = z.infer<typeof usageRecordSchema>
 export type UnsignedUsageRecord = Omit<UsageRecord, 'node' | 'signature'>
@@ -87,5 +111,108 @@ export function usageTypedData(chainId: number, nodeRegistry: `0x${string}`, rec
     types: usageTypes,
     primaryType: 'UsageRecord' as const,
     message: usageMessage(record),
+  }
+}
+
+// ---- Validation: wire JSON → a normalised record, or a machine-readable reason ----
+
+export type UsageRejection = { ok: false; reason: string; detail: string }
+export type UsageParseResult = { ok: true; record: UsageRecord } | UsageRejection
+
+/** The field a schema issue is about → the reason a record is refused for it. */
+const REASON_BY_FIELD: Record<string, string> = {
+  inferenceId: 'invalid-inference-id',
+  modelId: 'invalid-id',
+  agentId: 'invalid-id',
+  contributionId: 'invalid-id',
+  tokensIn: 'invalid-tokens',
+  tokensOut: 'invalid-tokens',
+  timestamp: 'invalid-timestamp',
+  weight: 'invalid-weight',
+  attributions: 'invalid-attributions',
+  node: 'invalid-node',
+  signature: 'malformed-signature',
+}
+
+/**
+ * Validates a parsed JSON value as a usage record and puts it in normal form (lower-case hex). `nowSeconds` is
+ * the receiving side's clock: a record from further than `maxFutureSkewSeconds` in the future is refused, since
+ * its time decides which node registration it is judged against.
+ */
+export function parseUsageRecord(json: unknown, clock: { nowSeconds: number; maxFutureSkewSeconds: number }): UsageParseResult {
+  const parsed = usageRecordSchema.safeParse(json)
+  if (!parsed.success) {
+    return { ok: false, reason: reasonOf(json, parsed.error.issues[0]), detail: z.prettifyError(parsed.error) }
+  }
+  const record = normaliseUsageRecord(parsed.data)
+  if (record.timestamp > clock.nowSeconds + clock.maxFutureSkewSeconds) {
+    return {
+      ok: false,
+      reason: 'invalid-timestamp',
+      detail: `timestamp ${record.timestamp} is ${record.timestamp - clock.nowSeconds} s in the future (at most ${clock.maxFutureSkewSeconds} s allowed)`,
+    }
+  }
+  return { ok: true, record }
+}
+
+function reasonOf(json: unknown, issue: z.core.$ZodIssue): string {
+  const path = issue.path
+  if (issue.code === 'unrecognized_keys') return 'unknown-field'
+  if (path.length === 0) return 'not-an-object'
+  if (issue.code === 'custom' && (issue as { params?: { duplicate?: boolean } }).params?.duplicate) return 'duplicate-attribution'
+  if (issue.code === 'too_big' && path.length === 1 && path[0] === 'attributions') return 'too-many-attributions'
+  if (isMissing(json, path)) return 'missing-field'
+  const field = [...path].reverse().find((p) => typeof p === 'string')
+  return (typeof field === 'string' && REASON_BY_FIELD[field]) || 'invalid-record'
+}
+
+/** True when the issue is about a key absent from its (present) parent object. */
+function isMissing(json: unknown, path: PropertyKey[]): boolean {
+  let parent: unknown = json
+  for (const key of path.slice(0, -1)) {
+    if (parent == null || typeof parent !== 'object') return false
+    parent = (parent as Record<PropertyKey, unknown>)[key]
+  }
+  return parent != null && typeof parent === 'object' && !Array.isArray(parent) && !(path[path.length - 1] in parent)
+}
+
+/** Lower-case hex everywhere, fields in schema order: the form a record takes on the log. */
+export function normaliseUsageRecord(record: UsageRecord): UsageRecord {
+  return {
+    inferenceId: record.inferenceId.toLowerCase(),
+    modelId: record.modelId,
+    agentId: record.agentId,
+    tokensIn: record.tokensIn,
+    tokensOut: record.tokensOut,
+    timestamp: record.timestamp,
+    attributions: record.attributions.map((a) => ({ contributionId: a.contributionId, weight: a.weight })),
+    node: record.node.toLowerCase(),
+    signature: record.signature.toLowerCase(),
+  }
+}
+
+/**
+ * A digest of what a record says (everything but the signature), to tell an identical re-submission from a
+ * conflicting one with the same inferenceId. The signature is left out because ECDSA signatures are
+ * malleable: the same signed content can come with two valid signatures.
+ */
+export function usageRecordDigest(record: UsageRecord): string {
+  const { signature: _signature, ...content } = normaliseUsageRecord(record)
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex')
+}
+
+export const USAGE_RECORDED = 'UsageRecorded'
+export type UsageRecordedEnvelope = Envelope<typeof USAGE_RECORDED, UsageRecord>
+
+/** The envelope a validated, authenticated record travels in on the usage topic (keyed by modelId). */
+export function usageRecordEnvelope(record: UsageRecord): UsageRecordedEnvelope {
+  const normal = normaliseUsageRecord(record)
+  return {
+    id: normal.inferenceId,
+    type: USAGE_RECORDED,
+    version: 1,
+    source: 'usage',
+    occurredAt: new Date(normal.timestamp * 1000).toISOString(),
+    payload: normal,
   }
 }

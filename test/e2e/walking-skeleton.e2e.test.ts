@@ -2,12 +2,12 @@
 // PostgreSQL → `attrib serve` → GraphQL over HTTP. Each stage runs as its own process, as in production,
 // so breaking any one of them leaves the datanet missing from the API and fails this test.
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import { keccak256, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { protocolEnv, testWallet } from '../support/chain.js'
 import { createTestDatabase, withClient } from '../support/database.js'
 import { gql } from '../support/graphql.js'
+import { freePort } from '../support/net.js'
 import { eventually, startCli, type CliProcess } from '../support/processes.js'
 
 const services = inject('services')
@@ -121,14 +121,3 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
     expect(metrics).toContain('attrib_dead_letters_total')
   })
 })
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.once('error', reject)
-  })
-}

@@ -1,0 +1,135 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Logger } from '../../logger.js'
+import { registry } from '../../metrics.js'
+import { splitBody } from './body.js'
+import type { UsageConfig } from './config.js'
+import type { RecordOutcome, UsageIngester } from './ingester.js'
+import { LogUnavailable } from './publisher.js'
+
+/**
+ * `POST /usage`: one record, a JSON array, or NDJSON. Answers 202 only after the log has acknowledged every
+ * accepted record and every dead letter, 413 for a body over the limit, 503 + Retry-After when the log (or the
+ * database) is unavailable, in which case nothing is confirmed and the client should send the same body again.
+ * Also `GET /healthz` and `GET /metrics`.
+ */
+export interface UsageReply {
+  accepted: number
+  duplicates: number
+  pending: number
+  rejected: number
+  results: RecordOutcome[]
+}
+
+/** How much of an oversized body is kept in its dead letter. */
+const OVERSIZED_KEPT_BYTES = 64 << 10
+/** An oversized body is read to its end (so the client sees the 413) unless it goes on past this many times the limit. */
+const OVERSIZED_DRAIN_FACTOR = 8
+
+export async function startUsageHttpServer(options: {
+  ingester: UsageIngester
+  config: Pick<UsageConfig, 'port' | 'authToken' | 'maxBodyBytes' | 'maxRecordBytes' | 'retryAfterSeconds'>
+  logger: Logger
+}): Promise<Server> {
+  const { ingester, config, logger } = options
+  const server = createServer((req, res) => {
+    route(req, res).catch((err) => {
+      logger.error({ err }, 'usage request failed')
+      if (!res.headersSent) reply(res, 500, { error: 'internal-error' })
+      else res.destroy()
+    })
+  })
+
+  async function route(req: IncomingMessage, res: ServerResponse) {
+    const path = new URL(req.url ?? '/', 'http://usage').pathname
+    if (req.method === 'GET' && path === '/healthz') return reply(res, 200, { status: 'ok' })
+    if (req.method === 'GET' && path === '/metrics') {
+      res.writeHead(200, { 'content-type': registry.contentType }).end(await registry.metrics())
+      return
+    }
+    if (path !== '/usage') return reply(res, 404, { error: 'not-found' })
+    if (req.method !== 'POST') return reply(res, 405, { error: 'method-not-allowed' }, { allow: 'POST' })
+    if (config.authToken && !bearerMatches(req.headers.authorization, config.authToken)) {
+      req.resume()
+      return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="usage"' })
+    }
+    const body = await readBody(req, config.maxBodyBytes)
+    if (body.oversized) return refuseOversized(res, body)
+    const ndjson = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/x-ndjson'
+    const items = splitBody(body.bytes, ndjson, {
+      maxRecordBytes: config.maxRecordBytes,
+      position: (index, line) => (line === undefined ? `http item ${index}` : `http line ${line}`),
+    })
+    if (items.length === 0) return reply(res, 400, { error: 'empty-body' })
+    let outcomes: RecordOutcome[]
+    try {
+      outcomes = await ingester.ingest(items, 'http')
+    } catch (err) {
+      const error = unavailability(err)
+      if (!error) throw err
+      logger.warn({ err }, 'usage records not confirmed; answering 503')
+      return reply(res, 503, { error }, { 'retry-after': String(config.retryAfterSeconds) })
+    }
+    reply(res, 202, summarise(outcomes))
+  }
+
+  async function refuseOversized(res: ServerResponse, body: { bytes: Buffer; received: number }) {
+    const detail = `body exceeds ${config.maxBodyBytes} bytes (${body.received} received); its first ${body.bytes.length} bytes are kept`
+    await ingester.refuse({ source: 'http', position: 'http body', original: body.bytes }, 'body-too-large', detail).catch((err) => {
+      logger.warn({ err }, 'could not dead-letter an oversized body')
+    })
+    reply(res, 413, { error: 'body-too-large', limit: config.maxBodyBytes }, { connection: 'close' })
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(config.port, '0.0.0.0', () => {
+      server.off('error', reject)
+      resolve()
+    })
+  })
+  return server
+}
+
+export function summarise(outcomes: RecordOutcome[]): UsageReply {
+  const count = (status: RecordOutcome['status']) => outcomes.filter((o) => o.status === status).length
+  return { accepted: count('accepted'), duplicates: count('duplicate'), pending: count('pending'), rejected: count('rejected'), results: outcomes }
+}
+
+/** A failure of the infrastructure rather than of the request: the client should retry. */
+function unavailability(err: unknown): string | undefined {
+  if (err instanceof LogUnavailable) return 'log-unavailable'
+  const code = String((err as { code?: unknown }).code ?? (err as { driverError?: { code?: unknown } }).driverError?.code ?? '')
+  // Connection refused/reset/timed out, or a Postgres connection (08) or operator-intervention (57) error.
+  if (/^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|08|57)/.test(code) || /Connection terminated/i.test((err as Error).message ?? '')) {
+    return 'database-unavailable'
+  }
+  return undefined
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? ''
+  const digest = (s: string) => createHash('sha256').update(s).digest()
+  return timingSafeEqual(digest(presented), digest(token))
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Buffer; received: number; oversized: boolean }> {
+  const chunks: Buffer[] = []
+  let received = 0
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    const room = limit - received
+    received += chunk.length
+    if (room > 0) chunks.push(chunk.subarray(0, room))
+    if (received > limit * OVERSIZED_DRAIN_FACTOR) {
+      req.destroy()
+      break
+    }
+  }
+  const bytes = Buffer.concat(chunks)
+  const oversized = received > limit
+  return { bytes: oversized ? bytes.subarray(0, OVERSIZED_KEPT_BYTES) : bytes, received, oversized }
+}
+
+function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body))
+}

@@ -1,0 +1,67 @@
+import { randomBytes } from 'node:crypto'
+import type { ProtocolAddresses } from '../../src/chain/protocol.js'
+import { openDatabase } from '../../src/db/data-source.js'
+import { projectionDigest } from '../../src/project/digest.js'
+import { protocolEnv } from './chain.js'
+import { createTestDatabase } from './database.js'
+import { startCli, type CliProcess } from './processes.js'
+
+export interface PipelineOptions {
+  rpcEndpoint: string
+  kafkaBrokers: string
+  adminDbUrl: string
+  protocol: ProtocolAddresses
+  startBlock: bigint
+  env?: Record<string, string>
+}
+
+/**
+ * `attrib ingest` and `attrib project` as separate processes over their own database and topic namespace:
+ * one complete, isolated indexer of the given chain.
+ */
+export async function startPipeline(options: PipelineOptions) {
+  const database = await createTestDatabase(options.adminDbUrl)
+  const id = randomBytes(4).toString('hex')
+  const env: Record<string, string> = {
+    ...protocolEnv(options.protocol),
+    DB_URL: database.url,
+    KAFKA_BROKERS: options.kafkaBrokers,
+    RPC_ENDPOINT: options.rpcEndpoint,
+    CHAIN_ID: '31337',
+    START_BLOCK: options.startBlock.toString(),
+    HEAD_POLL_INTERVAL_MS: '200',
+    TOPIC_NAMESPACE: `t-${id}`,
+    PROJECTOR_GROUP: `g-${id}`,
+    ...options.env,
+  }
+  const processes: Record<'ingest' | 'project', CliProcess> = {
+    ingest: startCli('ingest', env),
+    project: startCli('project', env),
+  }
+  return {
+    database,
+    env,
+    processes,
+    /** Replaces a process by a fresh one (after it was killed), as a supervisor would. */
+    restart(name: 'ingest' | 'project') {
+      processes[name] = startCli(name, env)
+    },
+    digest: () => digestOf(database.url),
+    output: () => Object.entries(processes).map(([name, p]) => `--- ${name}\n${p.output().slice(-3000)}`).join('\n'),
+    async stop() {
+      await Promise.all(Object.values(processes).map((p) => p.stop()))
+      await database.drop()
+    },
+  }
+}
+
+export type Pipeline = Awaited<ReturnType<typeof startPipeline>>
+
+export async function digestOf(dbUrl: string): Promise<string> {
+  const db = await openDatabase(dbUrl, { poolSize: 2 })
+  try {
+    return (await projectionDigest(db)).digest
+  } finally {
+    await db.destroy()
+  }
+}
