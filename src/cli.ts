@@ -2,12 +2,13 @@
 import { Command } from 'commander'
 import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
-import { startApi, startChainIngester, startProjection } from './services.js'
+import { usageCommand } from './ingest/usage/producer.js'
+import { startApi, startChainIngester, startProjection, startUsage } from './services.js'
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment (see README.md, "Configuration"):
   DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, RPC_ENDPOINT, CHAIN_ID, FINALITY_CONFIRMATIONS,
-  START_BLOCK, *_ADDRESS (contract addresses), GQL_PORT, LOG_LEVEL`
+  START_BLOCK, *_ADDRESS (contract addresses), GQL_PORT, USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
   return async () => {
@@ -34,6 +35,12 @@ program
   .action(action(startChainIngester))
 
 program
+  .command('ingest-usage')
+  .description('accept signed usage records (POST /usage on USAGE_PORT, USAGE_DIR files, the raw topic) into the usage topic')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(action(startUsage))
+
+program
   .command('project')
   .description('apply the log to the Postgres projection (DB_URL), exactly once')
   .addHelpText('after', ENVIRONMENT_HELP)
@@ -47,14 +54,17 @@ program
 
 program
   .command('run')
-  .description('ingest, project and serve in one process')
+  .description('ingest (chain and usage), project and serve in one process')
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(
     action(async (ctx) => {
       await startProjection(ctx)
       await startApi(ctx)
+      await startUsage(ctx)
       await startChainIngester(ctx)
     }),
   )
+
+program.addCommand(usageCommand())
 
 await program.parseAsync()

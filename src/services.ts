@@ -2,6 +2,7 @@ import { startApiServer } from './api/server.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
+import { startUsageIngestion } from './ingest/usage/service.js'
 import { createKafkaLog } from './log/kafka-log.js'
 import { retryForever } from './log/retry.js'
 import { pipelineTopics } from './log/topics.js'
@@ -45,6 +46,19 @@ export async function startApi({ config, logger }: ServiceContext) {
   return {
     async close() {
       await new Promise((resolve) => server.close(resolve))
+      await db.destroy()
+    },
+  }
+}
+
+export async function startUsage({ config, logger }: ServiceContext) {
+  const db = await openDatabase(config.dbUrl)
+  const log = createKafkaLog({ ...config.kafka, logger })
+  const usage = await startUsageIngestion({ config, logger, log, db })
+  return {
+    async close() {
+      await usage.close()
+      await log.close()
       await db.destroy()
     },
   }
