@@ -3,7 +3,10 @@ import { Command } from 'commander'
 import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { usageCommand } from './ingest/usage/producer.js'
-import { startApi, startChainIngester, startProjection, startUsage } from './services.js'
+import { openDatabase } from './db/data-source.js'
+import { projectionDigest } from './project/digest.js'
+import { replayProjection } from './project/replay.js'
+import { projectorTopics, startApi, startChainIngester, startProjection, startUsage } from './services.js'
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment (see README.md, "Configuration"):
@@ -63,6 +66,42 @@ program
       await startUsage(ctx)
       await startChainIngester(ctx)
     }),
+  )
+
+program
+  .command('replay')
+  .description('rebuild the projection from the start of the log into a fresh schema (stop the projector first), then switch to it')
+  .option('--no-switch', 'build and compare only; keep the live projection in place')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action((opts: { switch: boolean }) =>
+    action(async ({ config, logger }) => {
+      const result = await replayProjection({
+        config,
+        logger,
+        topics: projectorTopics(config),
+        settings: config.projection,
+        switchOver: opts.switch,
+      })
+      console.log(JSON.stringify(result, null, 2))
+      if (result.liveDigest !== result.replayDigest) process.exitCode = 2
+    })(),
+  )
+
+program
+  .command('digest')
+  .description('print a canonical hash of the projected state (equal for equal projections)')
+  .option('--tables', 'also print each table\'s row count and hash')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action((opts: { tables?: boolean }) =>
+    action(async ({ config }) => {
+      const db = await openDatabase(config.dbUrl)
+      try {
+        const { digest, tables } = await projectionDigest(db)
+        console.log(opts.tables ? JSON.stringify({ digest, tables }, null, 2) : digest)
+      } finally {
+        await db.destroy()
+      }
+    })(),
   )
 
 program.addCommand(usageCommand())

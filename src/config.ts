@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { NETWORK_NAMES, resolveChainSettings, type NetworkName } from './ingest/chain/chain-settings.js'
 
 /**
  * Every setting comes from the environment (12-factor), validated once at start-up so a typo fails loudly.
@@ -9,20 +10,42 @@ const address = z
   .regex(/^0x[0-9a-fA-F]{40}$/, 'an 0x address')
   .transform((a) => a.toLowerCase())
 
+export const DEFAULT_DB_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
+export const DEFAULT_RPC_ENDPOINT = 'http://127.0.0.1:8545'
+
+const blockNumber = z.coerce.number().int().nonnegative()
+
 const envSchema = z.object({
-  DB_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
-  KAFKA_BROKERS: z.string().default('127.0.0.1:9092'),
+  /** Unset: `attrib dev` runs an embedded PostgreSQL (PGlite); the other commands use DEFAULT_DB_URL. */
+  DB_URL: z.string().optional(),
+  /** Unset: the embedded log (a table in the projection's database) stands in for Kafka. */
+  KAFKA_BROKERS: z.string().optional(),
   KAFKA_CLIENT_ID: z.string().default('attrib'),
   /** Prefix of every topic name, so several deployments (or test runs) can share one cluster. */
   TOPIC_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]+$/).default('attrib'),
   PROJECTOR_GROUP: z.string().default('attrib-projector'),
-  RPC_ENDPOINT: z.string().url().default('http://127.0.0.1:8545'),
+  /** Unset: `attrib dev` runs a local anvil with the protocol deployed; the other commands use DEFAULT_RPC_ENDPOINT. */
+  RPC_ENDPOINT: z.string().url().optional(),
   RPC_RATE_LIMIT: z.coerce.number().int().positive().optional(),
+  /** A known chain (src/ingest/chain/chain-settings.ts): gives CHAIN_ID and a default FINALITY_CONFIRMATIONS. */
+  NETWORK: z.enum([...NETWORK_NAMES, 'custom']).optional(),
   /** Blocks after which a block is final; below that height the ingester publishes rollbacks on forks. */
-  FINALITY_CONFIRMATIONS: z.coerce.number().int().nonnegative().default(10),
+  FINALITY_CONFIRMATIONS: z.coerce.number().int().nonnegative().optional(),
   START_BLOCK: z.coerce.number().int().nonnegative().default(0),
+  /** Per contract, overriding START_BLOCK: its deployment block. */
+  DATANET_REGISTRY_START_BLOCK: blockNumber.optional(),
+  MODEL_REGISTRY_START_BLOCK: blockNumber.optional(),
+  AGENT_REGISTRY_START_BLOCK: blockNumber.optional(),
+  INFERENCE_NODE_REGISTRY_START_BLOCK: blockNumber.optional(),
+  SETTLEMENT_START_BLOCK: blockNumber.optional(),
+  REWARD_DISTRIBUTOR_START_BLOCK: blockNumber.optional(),
+  STAKING_START_BLOCK: blockNumber.optional(),
   /** The chain the ingester indexes and the projector follows; the ingester checks it against the RPC. */
-  CHAIN_ID: z.coerce.number().int().positive().default(31337),
+  CHAIN_ID: z.coerce.number().int().positive().optional(),
+  /** `attrib ingest` serves Prometheus metrics on this port (0: not at all). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** The squid processor's own metrics server, which cannot be turned off: 0 lets it take a free port. */
+  PROCESSOR_PROMETHEUS_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   HEAD_POLL_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   DATANET_REGISTRY_ADDRESS: address.optional(),
   MODEL_REGISTRY_ADDRESS: address.optional(),
@@ -31,6 +54,15 @@ const envSchema = z.object({
   SETTLEMENT_ADDRESS: address.optional(),
   REWARD_DISTRIBUTOR_ADDRESS: address.optional(),
   STAKING_ADDRESS: address.optional(),
+  /** Blocks per reward epoch (43,200 = one day of 2-second blocks). */
+  EPOCH_BLOCKS: z.coerce.number().int().positive().default(43_200),
+  /** Fee split of a model that never set one: model/stakers/data basis points, summing to 10000. */
+  DEFAULT_FEE_SPLIT: z
+    .string()
+    .regex(/^\d+\/\d+\/\d+$/, 'modelBps/stakersBps/dataBps')
+    .default('3000/1000/6000')
+    .transform((s) => s.split('/').map(Number) as [number, number, number])
+    .refine(([a, b, c]) => a + b + c === 10_000, 'the three parts must sum to 10000'),
   GQL_PORT: z.coerce.number().int().min(0).max(65535).default(4350),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
@@ -49,7 +81,10 @@ export interface ContractAddresses {
 
 export interface Config {
   dbUrl: string
-  kafka: { brokers: string[]; clientId: string }
+  /** `brokers` undefined: use the embedded log. */
+  kafka: { brokers?: string[]; clientId: string }
+  /** Which parts the environment left unset, so `attrib dev` may embed them. */
+  unset: { db: boolean; kafka: boolean; rpc: boolean }
   topics: { namespace: string; usage: string; deadLetter: string; chain(chainId: number): string }
   projectorGroup: string
   chain: {
@@ -57,10 +92,16 @@ export interface Config {
     rpcEndpoint: string
     headPollIntervalMs: number
     rpcRateLimit?: number
+    network: NetworkName | 'custom'
     finalityConfirmations: number
-    startBlock: number
+    /** The first block of each contract's logs. */
+    contractStartBlocks: Record<keyof ContractAddresses, number>
     contracts: ContractAddresses
+    /** `attrib ingest`'s Prometheus port; 0: none. */
+    metricsPort: number
+    processorPrometheusPort: number
   }
+  projection: { epochBlocks: number; defaultFeeSplit: { modelBps: number; stakersBps: number; dataBps: number } }
   api: { port: number }
   logLevel: Env['LOG_LEVEL']
 }
@@ -73,8 +114,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data
   const ns = e.TOPIC_NAMESPACE
   return {
-    dbUrl: e.DB_URL,
-    kafka: { brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()), clientId: e.KAFKA_CLIENT_ID },
+    dbUrl: e.DB_URL ?? DEFAULT_DB_URL,
+    kafka: { brokers: e.KAFKA_BROKERS?.split(',').map((b) => b.trim()), clientId: e.KAFKA_CLIENT_ID },
+    unset: { db: e.DB_URL == null, kafka: e.KAFKA_BROKERS == null, rpc: e.RPC_ENDPOINT == null },
     topics: {
       namespace: ns,
       usage: `${ns}.usage`,
@@ -83,12 +125,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     projectorGroup: e.PROJECTOR_GROUP,
     chain: {
-      chainId: e.CHAIN_ID,
-      rpcEndpoint: e.RPC_ENDPOINT,
+      ...resolveChainSettings({ ...e, startBlocks: e }),
+      rpcEndpoint: e.RPC_ENDPOINT ?? DEFAULT_RPC_ENDPOINT,
       headPollIntervalMs: e.HEAD_POLL_INTERVAL_MS,
       rpcRateLimit: e.RPC_RATE_LIMIT,
-      finalityConfirmations: e.FINALITY_CONFIRMATIONS,
-      startBlock: e.START_BLOCK,
+      metricsPort: e.METRICS_PORT,
+      processorPrometheusPort: e.PROCESSOR_PROMETHEUS_PORT,
       contracts: {
         datanets: e.DATANET_REGISTRY_ADDRESS,
         models: e.MODEL_REGISTRY_ADDRESS,
@@ -98,6 +140,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         rewards: e.REWARD_DISTRIBUTOR_ADDRESS,
         staking: e.STAKING_ADDRESS,
       },
+    },
+    projection: {
+      epochBlocks: e.EPOCH_BLOCKS,
+      defaultFeeSplit: { modelBps: e.DEFAULT_FEE_SPLIT[0], stakersBps: e.DEFAULT_FEE_SPLIT[1], dataBps: e.DEFAULT_FEE_SPLIT[2] },
     },
     api: { port: e.GQL_PORT },
     logLevel: e.LOG_LEVEL,

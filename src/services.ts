@@ -3,11 +3,13 @@ import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
 import { startUsageIngestion } from './ingest/usage/service.js'
-import { createKafkaLog } from './log/kafka-log.js'
+import { openLog } from './log/open-log.js'
 import { retryForever } from './log/retry.js'
 import { pipelineTopics } from './log/topics.js'
 import type { Logger } from './logger.js'
-import { startProjector } from './project/projector.js'
+import { startProjector, type ProjectorTopics } from './project/projector.js'
+import { holdProjectorLock } from './project/replay.js'
+import { startEpochCloser } from './project/epoch-closer.js'
 
 /** The pipeline's long-running services, each startable alone (one per process) or together (`attrib run`). */
 export interface ServiceContext {
@@ -21,19 +23,30 @@ export function startChainIngester(ctx: ServiceContext) {
 
 export async function startProjection({ config, logger }: ServiceContext) {
   const db = await openDatabase(config.dbUrl)
-  const log = createKafkaLog({ ...config.kafka, logger })
+  const log = openLog(config, db, logger)
   await retryForever('creating topics', () => log.ensureTopics(pipelineTopics(config)), { logger })
+  const lock = await holdProjectorLock(db, config.projectorGroup)
   const projector = await startProjector({
     db,
     log,
     group: config.projectorGroup,
-    chainTopic: config.topics.chain(config.chain.chainId),
-    deadLetterTopic: config.topics.deadLetter,
+    topics: projectorTopics(config),
+    settings: config.projection,
+    logger,
+  })
+  const closer = startEpochCloser({
+    db,
+    log,
+    group: config.projectorGroup,
+    usageTopic: config.topics.usage,
+    epochBlocks: config.projection.epochBlocks,
     logger,
   })
   return {
     async close() {
+      await closer.stop()
       await projector.close()
+      await lock.release()
       await log.close()
       await db.destroy()
     },
@@ -53,7 +66,7 @@ export async function startApi({ config, logger }: ServiceContext) {
 
 export async function startUsage({ config, logger }: ServiceContext) {
   const db = await openDatabase(config.dbUrl)
-  const log = createKafkaLog({ ...config.kafka, logger })
+  const log = openLog(config, db, logger)
   const usage = await startUsageIngestion({ config, logger, log, db })
   return {
     async close() {
@@ -62,4 +75,8 @@ export async function startUsage({ config, logger }: ServiceContext) {
       await db.destroy()
     },
   }
+}
+
+export function projectorTopics(config: Config): ProjectorTopics {
+  return { chain: config.topics.chain(config.chain.chainId), usage: config.topics.usage, deadLetter: config.topics.deadLetter }
 }

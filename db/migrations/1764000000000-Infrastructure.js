@@ -21,6 +21,19 @@ export class Infrastructure1764000000000 {
       "next_offset" bigint NOT NULL,
       PRIMARY KEY ("group_id", "topic", "partition")
     )`)
+    // The order in which the projector applied the log's partitions, one row per transaction: the topics are
+    // separate streams, and this is the interleaving a replay must follow to reproduce the same state.
+    // kind 'batch': records first_offset..last_offset of topic/partition; kind 'close-epochs': epochs closed
+    // up to the finalized height kept in first_offset (a decision of the projector, not of one record).
+    await db.query(`CREATE TABLE "projection_journal" (
+      "seq" bigserial PRIMARY KEY,
+      "kind" text NOT NULL DEFAULT 'batch',
+      "group_id" text NOT NULL,
+      "topic" text NOT NULL,
+      "partition" integer NOT NULL,
+      "first_offset" bigint NOT NULL,
+      "last_offset" bigint NOT NULL
+    )`)
     // Event ids applied to the projection, so a re-published event is recognised and skipped.
     await db.query(`CREATE TABLE "applied_event" (
       "id" text PRIMARY KEY,
@@ -101,6 +114,7 @@ export class Infrastructure1764000000000 {
     await db.query(`DROP TABLE "undo_log"`)
     await db.query(`DROP TABLE "chain_state"`)
     await db.query(`DROP TABLE "dead_letter"`)
+    await db.query(`DROP TABLE "projection_journal"`)
     await db.query(`DROP TABLE "applied_event"`)
     await db.query(`DROP TABLE "consumer_offset"`)
     await db.query(`DROP TABLE "ingest_cursor"`)

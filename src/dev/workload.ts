@@ -56,6 +56,8 @@ export interface WorkloadOptions {
   nodeKeys?: readonly Hex[]
   /** Pause between ticks. */
   intervalMs?: number
+  /** How long to wait for a transaction's receipt before counting it failed (a fork may drop it). */
+  receiptTimeoutMs?: number
   actionsPerTick?: number
   /** Receives each signed usage record (one per call); a rejection is logged and the workload carries on. */
   submitUsage(records: UsageRecord[]): Promise<void>
@@ -146,7 +148,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       const hash = await nonces.send(account, (nonce) =>
         wallet.sendTransaction({ account, chain, to, data: request.data, value: request.value, nonce }),
       )
-      const receipt = await client.waitForTransactionReceipt({ hash, timeout: RECEIPT_TIMEOUT_MS })
+      const receipt = await client.waitForTransactionReceipt({ hash, timeout: options.receiptTimeoutMs ?? RECEIPT_TIMEOUT_MS })
       if (receipt.status !== 'success') throw new Error(`${action.type} reverted (tx ${hash})`)
       state = evolve(state, action, createdIdFrom(action, to, receipt.logs))
       stats.succeeded[action.type]++

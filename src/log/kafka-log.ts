@@ -38,6 +38,11 @@ export function createKafkaLog(options: { brokers: string[]; clientId: string; l
       })
     },
 
+    async endOffsets(topic: string) {
+      const offsets = await (await connectedAdmin()).fetchTopicOffsets(topic)
+      return new Map(offsets.map((o) => [o.partition, BigInt(o.high)]))
+    },
+
     async producer() {
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
       await producer.connect()
@@ -47,7 +52,15 @@ export function createKafkaLog(options: { brokers: string[]; clientId: string; l
     },
 
     async consumer(group: string) {
-      const consumer = kafka.consumer({ groupId: group, allowAutoTopicCreation: false, maxBytesPerPartition: 4 << 20 })
+      const consumer = kafka.consumer({
+        groupId: group,
+        allowAutoTopicCreation: false,
+        maxBytesPerPartition: 4 << 20,
+        maxWaitTimeInMs: 500, // bounds how long close() waits for an idle fetch
+        // A crashed member holds its partitions until its session times out: 10 s rather than kafkajs' 30 s.
+        sessionTimeout: 10_000,
+        heartbeatInterval: 3_000,
+      })
       await consumer.connect()
       const wrapped = kafkaConsumer(consumer, connectedAdmin)
       open.push(wrapped)
@@ -80,15 +93,22 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
     async start(options: ConsumeOptions) {
       // The consumer's own store holds the truth about its position; Kafka's committed offsets only trail it
       // (committed after the store), so on every assignment we seek to the store's position.
+      // kafkajs starts fetching before this (async) listener is done: pause the assigned partitions until seeked.
       consumer.on(consumer.events.GROUP_JOIN, async ({ payload }) => {
-        const admin = await connectedAdmin()
-        for (const [topic, partitions] of Object.entries(payload.memberAssignment)) {
-          const watermarks = await admin.fetchTopicOffsets(topic)
-          for (const partition of partitions) {
-            const stored = await options.startOffset(topic, partition)
-            const low = watermarks.find((w) => w.partition === partition)?.low ?? '0'
-            consumer.seek({ topic, partition, offset: String(stored ?? BigInt(low)) })
+        const assigned = Object.entries(payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions }))
+        consumer.pause(assigned)
+        try {
+          const admin = await connectedAdmin()
+          for (const { topic, partitions } of assigned) {
+            const watermarks = await admin.fetchTopicOffsets(topic)
+            for (const partition of partitions) {
+              const stored = await options.startOffset(topic, partition)
+              const low = watermarks.find((w) => w.partition === partition)?.low ?? '0'
+              consumer.seek({ topic, partition, offset: String(stored ?? BigInt(low)) })
+            }
           }
+        } finally {
+          consumer.resume(assigned)
         }
       })
       await consumer.subscribe({ topics: options.topics, fromBeginning: true })

@@ -52,6 +52,8 @@ export interface LogConsumer {
 
 export interface Log {
   ensureTopics(topics: TopicSpec[]): Promise<void>
+  /** The next offset to be written, per partition of the topic (the consumer is caught up when it reaches it). */
+  endOffsets(topic: string): Promise<Map<number, bigint>>
   producer(): Promise<LogProducer>
   consumer(group: string): Promise<LogConsumer>
   close(): Promise<void>

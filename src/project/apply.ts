@@ -9,13 +9,21 @@ import {
   onDatanetCreated,
 } from './projections/datanets.js'
 import { onFeeSplitSet, onModelRegistered } from './projections/models.js'
+import { onRewardClaimed, onRewardRootPublished } from './projections/epochs.js'
+import { onInferenceSettled, type ProjectionSettings, type RefusedUsage } from './projections/settlements.js'
 import { onStakeEnding, onStaked, onToppedUp } from './projections/staking.js'
+
+export type { ProjectionSettings, RefusedUsage }
 
 /**
  * Applies one validated chain event to the projection, inside the projector's transaction. The switch is
  * exhaustive: a new event type does not compile until it is routed here.
  */
-export async function applyChainEvent(em: EntityManager, event: ChainEvent): Promise<void> {
+export async function applyChainEvent(
+  em: EntityManager,
+  settings: ProjectionSettings,
+  event: ChainEvent,
+): Promise<RefusedUsage | void> {
   switch (event.type) {
     case 'DatanetCreated':
       return onDatanetCreated(em, event)
@@ -45,13 +53,14 @@ export async function applyChainEvent(em: EntityManager, event: ChainEvent): Pro
     case 'BlocksOrphaned':
       return onBlocksOrphaned(em, event)
     case 'BlocksFinalized':
+      // Epochs close in their own step (epoch-closer.ts), once the usage records sent before are applied.
       return onBlocksFinalized(em, event)
-    // Settlements and rewards are projected with the attribution engine (issue 6); until then the log keeps
-    // them and a replay projects them.
     case 'InferenceSettled':
+      return onInferenceSettled(em, settings, event)
     case 'RewardRootPublished':
+      return onRewardRootPublished(em, settings.epochBlocks, event)
     case 'RewardClaimed':
-      return
+      return onRewardClaimed(em, event)
     default: {
       const unhandled: never = event
       throw new Error(`no projection for ${(unhandled as ChainEvent).type}`)

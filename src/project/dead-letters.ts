@@ -3,8 +3,10 @@ import type { DeadLetter } from '../log/dead-letter.js'
 import type { LogRecord } from '../log/log.js'
 import { metrics } from '../metrics.js'
 
+export type StoredDeadLetter = DeadLetter & { position: LogRecord }
+
 /** Stores dead letters in the projection, once per key, with the log position they were read at. */
-export async function storeDeadLetters(em: EntityManager, letters: (DeadLetter & { position: LogRecord })[]): Promise<void> {
+export async function storeDeadLetters(em: EntityManager, letters: StoredDeadLetter[]): Promise<void> {
   if (letters.length === 0) return
   const stored: { stage: string; reason: string }[] = await em.query(
     `INSERT INTO dead_letter (key, stage, reason, detail, topic, partition, "offset", event_id, raw)

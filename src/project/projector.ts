@@ -1,22 +1,31 @@
 import type { DataSource, EntityManager } from 'typeorm'
+import { recordChangesOf } from '../db/undo.js'
 import { parseChainEvent, type ChainEvent } from '../domain/chain-events.js'
 import { decodeEnvelope } from '../domain/envelope.js'
+import { normaliseUsageRecord, usageRecordSchema, USAGE_RECORDED } from '../domain/usage-record.js'
 import type { Logger } from '../logger.js'
-import { readDeadLetterRecord, type DeadLetter } from '../log/dead-letter.js'
+import { readDeadLetterRecord } from '../log/dead-letter.js'
+import { FINAL_HEADER } from '../log/headers.js'
 import type { Log, LogRecord, PartitionBatch } from '../log/log.js'
 import { metrics } from '../metrics.js'
-import { applyChainEvent } from './apply.js'
+import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
+import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
+import { journalBatch } from './journal.js'
+import { onUsageRecorded } from './projections/settlements.js'
 import { RejectedEvent } from './rejection.js'
-import { recordChangesOf } from '../db/undo.js'
-import { FINAL_HEADER } from '../log/headers.js'
-import { storeDeadLetters } from './dead-letters.js'
+
+export interface ProjectorTopics {
+  chain: string
+  usage: string
+  deadLetter: string
+}
 
 export interface ProjectorOptions {
   db: DataSource
   log: Log
   group: string
-  chainTopic: string
-  deadLetterTopic: string
+  topics: ProjectorTopics
+  settings: ProjectionSettings
   logger: Logger
 }
 
@@ -27,46 +36,55 @@ export interface RunningProjector {
 /**
  * The projector: log → Postgres, exactly once. Each batch's projection changes and the group's next offset are
  * written in one transaction; the offset row is locked first, so records at or past the stored offset are the
- * only ones applied, whoever delivered them and however often.
+ * only ones applied, whoever delivered them and however often. Each transaction also appends to the journal
+ * the range it applied, so a replay can apply the topics' records in the same interleaving.
  */
 export async function startProjector(options: ProjectorOptions): Promise<RunningProjector> {
-  const { db, log, group, chainTopic, deadLetterTopic, logger } = options
+  const { db, log, group, topics, logger } = options
   const consumer = await log.consumer(group)
   await consumer.start({
-    topics: [chainTopic, deadLetterTopic],
+    topics: [topics.chain, topics.usage, topics.deadLetter],
     startOffset: (topic, partition) => readOffset(db, group, topic, partition),
-    handle: async (batch) => {
-      try {
-        await projectBatch(db, group, batch, batch.topic === deadLetterTopic, 'whole')
-      } catch (err) {
-        // One bad event must not stall the partition: redo the batch event by event, dead-lettering
-        // the events whose projection fails on their data (not on the database being unavailable).
-        logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch failed; isolating bad events')
-        await projectBatch(db, group, batch, batch.topic === deadLetterTopic, 'isolated')
-      }
-      metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
-    },
+    handle: (batch) => projectPartitionBatch(options, batch),
   })
-  logger.info({ group, topics: [chainTopic, deadLetterTopic] }, 'projector started')
+  logger.info({ group, topics }, 'projector started')
   return { close: () => consumer.close() }
+}
+
+/** Applies one partition batch; a batch that fails on bad data is redone event by event to isolate the culprit. */
+export async function projectPartitionBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch): Promise<void> {
+  try {
+    await projectBatch(options, batch, 'whole')
+  } catch (err) {
+    // One bad event must not stall the partition: redo the batch event by event, dead-lettering the events
+    // whose projection fails on their data (not on the database being unavailable, which is rethrown).
+    options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch failed; isolating bad events')
+    await projectBatch(options, batch, 'isolated')
+  }
+  metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
 }
 
 type Mode = 'whole' | 'isolated'
 
-async function projectBatch(db: DataSource, group: string, batch: PartitionBatch, isDeadLetterTopic: boolean, mode: Mode) {
+async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, mode: Mode) {
+  const { db, group, topics, settings } = options
   await db.transaction(async (em) => {
     const next = await lockOffset(em, group, batch.topic, batch.partition)
     const fresh = batch.records.filter((r) => r.offset >= next)
     if (fresh.length === 0) return
-    if (isDeadLetterTopic) {
+    if (batch.topic === topics.deadLetter) {
       await storeDeadLetters(em, fresh.map((r) => ({ ...readDeadLetterRecord(r), position: r })))
+    } else if (batch.topic === topics.usage) {
+      await projectUsageRecords(em, fresh, mode)
     } else {
-      await projectChainRecords(em, fresh, mode)
+      await projectChainRecords(em, settings, fresh, mode)
     }
+    const last = fresh[fresh.length - 1].offset
     await em.query(
       'UPDATE consumer_offset SET next_offset = $4 WHERE group_id = $1 AND topic = $2 AND partition = $3',
-      [group, batch.topic, batch.partition, (fresh[fresh.length - 1].offset + 1n).toString()],
+      [group, batch.topic, batch.partition, (last + 1n).toString()],
     )
+    await journalBatch(em, group, batch.topic, batch.partition, fresh[0].offset, last)
   })
 }
 
@@ -77,8 +95,8 @@ interface Incoming {
   final: boolean
 }
 
-async function projectChainRecords(em: EntityManager, records: LogRecord[], mode: Mode): Promise<void> {
-  const rejected: ReturnType<typeof projectorDeadLetter>[] = []
+async function projectChainRecords(em: EntityManager, settings: ProjectionSettings, records: LogRecord[], mode: Mode) {
+  const rejected: StoredDeadLetter[] = []
   const incoming: Incoming[] = []
   for (const record of records) {
     const envelope = decodeEnvelope(record.value)
@@ -96,17 +114,42 @@ async function projectChainRecords(em: EntityManager, records: LogRecord[], mode
         await recordChangesOf(em, hotBlock)
         recordingFor = hotBlock?.hash ?? ''
       }
-      if (mode === 'whole') {
-        await applyChainEvent(em, event)
-        continue
-      }
-      const failure = await applyInSavepoint(em, event)
-      if (failure) {
-        rejected.push(projectorDeadLetter(record, failure.reason, failure.detail, event.id))
+      const outcome = await apply(em, mode, () => applyChainEvent(em, settings, event))
+      if (outcome.rejected) {
+        rejected.push(projectorDeadLetter(record, outcome.rejected.reason, outcome.rejected.detail, event.id))
         recordingFor = undefined // the rollback to the savepoint may have reverted the setting
+      } else if (outcome.refusedUsage) {
+        rejected.push(refusedUsageLetter(record, outcome.refusedUsage, event.id))
       }
     }
     if (segment[segment.length - 1].event.type === 'BlocksOrphaned') recordingFor = '' // the undo cleared it
+  }
+  await storeDeadLetters(em, rejected)
+}
+
+/** Usage records are not tied to blocks: their event ids (the inference ids) are deduplicated once per batch. */
+async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode: Mode) {
+  const rejected: StoredDeadLetter[] = []
+  const usable: { id: string; record: LogRecord; usage: ReturnType<typeof normaliseUsageRecord> }[] = []
+  for (const record of records) {
+    const envelope = decodeEnvelope(record.value)
+    if (!envelope.ok) {
+      rejected.push(projectorDeadLetter(record, envelope.reason, envelope.detail))
+      continue
+    }
+    const parsed = envelope.value.type === USAGE_RECORDED ? usageRecordSchema.safeParse(envelope.value.payload) : undefined
+    if (!parsed?.success || envelope.value.source !== 'usage') {
+      rejected.push(projectorDeadLetter(record, 'invalid-usage-event', `${envelope.value.source}/${envelope.value.type}`))
+      continue
+    }
+    usable.push({ id: envelope.value.id, record, usage: normaliseUsageRecord(parsed.data) })
+  }
+  await recordChangesOf(em, null)
+  const fresh = await markApplied(em, usable.map((u) => ({ id: u.id })))
+  for (const { id, record, usage } of usable.filter((u) => fresh.has(u.id))) {
+    const outcome = await apply(em, mode, () => onUsageRecorded(em, usage))
+    if (outcome.rejected) rejected.push(projectorDeadLetter(record, outcome.rejected.reason, outcome.rejected.detail, id))
+    else if (outcome.refusedUsage) rejected.push(refusedUsageLetter(record, outcome.refusedUsage, id))
   }
   await storeDeadLetters(em, rejected)
 }
@@ -124,7 +167,8 @@ function segmentsAtForks(incoming: Incoming[]): Incoming[][] {
   return segments.filter((s) => s.length > 0)
 }
 
-async function markApplied(em: EntityManager, events: ChainEvent[]): Promise<Set<string>> {
+async function markApplied(em: EntityManager, events: { id: string; block?: { number: number; hash: string } }[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set()
   const rows: { id: string }[] = await em.query(
     `INSERT INTO applied_event (id, block_number, block_hash)
      SELECT * FROM unnest($1::text[], $2::int[], $3::text[]) ON CONFLICT (id) DO NOTHING RETURNING id`,
@@ -136,24 +180,29 @@ async function markApplied(em: EntityManager, events: ChainEvent[]): Promise<Set
 /** Postgres codes of errors caused by the data (class 22: data exception, 23: integrity violation). */
 const DATA_ERROR = /^2[23]/
 
-async function applyInSavepoint(em: EntityManager, event: ChainEvent): Promise<{ reason: string; detail: string } | undefined> {
+type Outcome = { rejected?: { reason: string; detail: string }; refusedUsage?: RefusedUsage }
+
+/** Runs one event's projection; in isolated mode inside a savepoint, turning data errors into a rejection. */
+async function apply(em: EntityManager, mode: Mode, run: () => Promise<RefusedUsage | void>): Promise<Outcome> {
+  if (mode === 'whole') return { refusedUsage: (await run()) ?? undefined }
   await em.query('SAVEPOINT apply_event')
   try {
-    await applyChainEvent(em, event)
+    const refusedUsage = (await run()) ?? undefined
     await em.query('RELEASE SAVEPOINT apply_event')
-    return undefined
+    return { refusedUsage }
   } catch (err) {
     const code = (err as { code?: string }).code
-    const rejection = err instanceof RejectedEvent ? { reason: err.reason, detail: err.message }
+    const rejection =
+      err instanceof RejectedEvent ? { reason: err.reason, detail: err.message }
       : code && DATA_ERROR.test(code) ? { reason: 'projection-failed', detail: `${code}: ${(err as Error).message}` }
       : undefined
     if (!rejection) throw err
     await em.query('ROLLBACK TO SAVEPOINT apply_event')
-    return rejection
+    return { rejected: rejection }
   }
 }
 
-function projectorDeadLetter(record: LogRecord, reason: string, detail: string, eventId?: string) {
+function projectorDeadLetter(record: LogRecord, reason: string, detail: string, eventId?: string): StoredDeadLetter {
   return {
     key: `${record.topic}:${record.partition}:${record.offset}${eventId ? `:${eventId}` : ''}`,
     stage: 'project',
@@ -162,6 +211,15 @@ function projectorDeadLetter(record: LogRecord, reason: string, detail: string, 
     eventId,
     original: record.value ?? Buffer.alloc(0),
     position: record,
+  }
+}
+
+/** A usage record the join refused (model mismatch, epoch closed, conflicting duplicate): its bytes, its reason. */
+function refusedUsageLetter(record: LogRecord, refused: RefusedUsage, eventId: string): StoredDeadLetter {
+  return {
+    ...projectorDeadLetter(record, refused.reason, refused.detail, eventId),
+    key: `usage-join:${eventId}:${refused.reason}:${record.topic}:${record.offset}`,
+    original: refused.original ?? record.value ?? Buffer.alloc(0),
   }
 }
 

@@ -13,7 +13,11 @@ export interface PipelineOptions {
   protocol: ProtocolAddresses
   startBlock: bigint
   env?: Record<string, string>
+  /** The `attrib` commands to run; by default the chain ingester and the projector. */
+  commands?: PipelineCommand[]
 }
+
+export type PipelineCommand = 'ingest' | 'project' | 'ingest-usage'
 
 /**
  * `attrib ingest` and `attrib project` as separate processes over their own database and topic namespace:
@@ -34,16 +38,14 @@ export async function startPipeline(options: PipelineOptions) {
     PROJECTOR_GROUP: `g-${id}`,
     ...options.env,
   }
-  const processes: Record<'ingest' | 'project', CliProcess> = {
-    ingest: startCli('ingest', env),
-    project: startCli('project', env),
-  }
+  const commands = options.commands ?? ['ingest', 'project']
+  const processes = Object.fromEntries(commands.map((c) => [c, startCli(c, env)])) as Record<PipelineCommand, CliProcess>
   return {
     database,
     env,
     processes,
     /** Replaces a process by a fresh one (after it was killed), as a supervisor would. */
-    restart(name: 'ingest' | 'project') {
+    restart(name: PipelineCommand) {
       processes[name] = startCli(name, env)
     },
     digest: () => digestOf(database.url),

@@ -19,10 +19,23 @@ import { deadLetterRecord, type DeadLetter } from '../../log/dead-letter.js'
 import { FINAL_HEADER, TYPE_HEADER } from '../../log/headers.js'
 import type { LogProducer, OutgoingRecord } from '../../log/log.js'
 
+/** A dead letter of a chain log, with the block it came from. */
+export interface ChainDeadLetter extends DeadLetter {
+  blockHash: string
+}
+
 /** What the processor's batch handler writes to: events for the chain topic and dead letters. */
 export class EventBuffer {
   readonly events: Envelope[] = []
-  readonly deadLetters: DeadLetter[] = []
+  readonly deadLetters: ChainDeadLetter[] = []
+
+  /** Drops what came from these blocks (they are on the log already). */
+  without(blockHashes: ReadonlySet<string>): EventBuffer {
+    const kept = new EventBuffer()
+    kept.events.push(...this.events.filter((e) => !blockHashes.has(e.block?.hash ?? '')))
+    kept.deadLetters.push(...this.deadLetters.filter((d) => !blockHashes.has(d.blockHash)))
+    return kept
+  }
 }
 
 export interface LogSinkOptions {
@@ -34,6 +47,19 @@ export interface LogSinkOptions {
   logger: Logger
   /** Wraps every publication; the ingester passes a retry-with-backoff policy. */
   publish?: (send: () => Promise<void>) => Promise<void>
+  /** Told after each transaction is on the log and in the cursor. */
+  onCommitted?(batch: CommittedBatch): void
+  /** How often to try again for the ingest lock while another ingester holds it. */
+  lockRetryMs?: number
+}
+
+export interface CommittedBatch {
+  /** The highest block the cursor now covers. */
+  height: number
+  events: Envelope[]
+  deadLetters: DeadLetter[]
+  /** How many published blocks this transaction rolled back. */
+  orphanedBlocks: number
 }
 
 const RACE = 'the ingest cursor moved underneath this ingester: is another ingester running for this chain?'
@@ -43,42 +69,78 @@ const RACE = 'the ingest cursor moved underneath this ingester: is another inges
  * Kafka underneath. Each transaction publishes its events, then advances the cursor in Postgres, so a crash
  * between the two re-publishes the same deterministic ids (harmless downstream) and never skips a block.
  * On a fork it first publishes a BlocksOrphaned event naming every published block that left the chain.
+ *
+ * BlocksFinalized(h) goes out only once the cursor itself is at h (in the transaction after the one that saved
+ * it): the projector forgets how to undo blocks up to h, so announcing it before the cursor is saved would let a
+ * crash leave hot blocks in the cursor that can no longer be undone.
  */
 export class LogSinkDatabase implements HotDatabase<EventBuffer> {
   readonly supportsHotBlocks = true as const
   private lock?: QueryRunner
+  private stopping = false
+  private inFlight?: Promise<void>
+  /** The finalized height this process has announced with BlocksFinalized. */
+  private announcedFinalHeight = -1
 
   constructor(private readonly options: LogSinkOptions) {}
 
   async connect(): Promise<HotDatabaseState> {
-    // One ingester per chain: the lock lives as long as this connection.
-    this.lock = this.options.db.createQueryRunner()
-    const [{ locked }] = await this.lock.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [
-      INGEST_LOCK_CLASS,
-      this.options.chainId,
-    ])
-    if (!locked) {
-      await this.close()
-      throw new Error(`another ingester holds the cursor of chain ${this.options.chainId}`)
+    // One ingester per chain: the lock lives as long as this connection. A second ingester waits as a standby,
+    // which also covers a restart racing the old process's connection teardown.
+    const { db, chainId, logger, lockRetryMs = 1_000 } = this.options
+    this.lock = db.createQueryRunner()
+    for (let attempt = 1; ; attempt++) {
+      const [{ locked }] = await this.lock.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [INGEST_LOCK_CLASS, chainId])
+      if (locked) break
+      if (attempt % 30 === 1) logger.warn({ chainId, attempt }, 'another ingester holds the cursor of this chain; waiting for it')
+      await new Promise((resolve) => setTimeout(resolve, lockRetryMs))
     }
     return this.loadState()
   }
 
-  async close(): Promise<void> {
+  /**
+   * Lets the transaction in progress finish (up to `timeoutMs`), refuses to start another, and releases the
+   * lock: for a clean shutdown. Whatever is cut short is redone from the cursor by the next ingester.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopping = true
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+    const outcome = await Promise.race([this.inFlight?.catch(() => {}), timeout])
+    clearTimeout(timer)
+    if (outcome === 'timeout') this.options.logger.warn({ timeoutMs }, 'stopping with a transaction unfinished; the cursor still covers it')
     await this.lock?.release()
     this.lock = undefined
   }
 
-  async transact(info: FinalTxInfo, cb: (store: EventBuffer) => Promise<void>): Promise<void> {
+  /** Runs one transaction, unless stopping: then it never starts, and the processor waits until the exit. */
+  private exclusive(run: () => Promise<void>): Promise<void> {
+    if (this.stopping) return new Promise(() => {})
+    const work = run()
+    this.inFlight = work
+    return work
+  }
+
+  transact(info: FinalTxInfo, cb: (store: EventBuffer) => Promise<void>): Promise<void> {
+    return this.exclusive(() => this.transactFinal(info, cb))
+  }
+
+  private async transactFinal(info: FinalTxInfo, cb: (store: EventBuffer) => Promise<void>): Promise<void> {
     const state = await this.loadState()
     assert(state.height === info.prevHead.height && state.hash === info.prevHead.hash, RACE)
     const buffer = new EventBuffer()
     await cb(buffer)
     // Hot blocks published earlier are re-delivered as final blocks of this batch: undo them first.
     const orphaned = state.top.length > 0 ? [this.orphanedEvent([...state.top].reverse())] : []
-    const finalized = this.finalizedEvent(info.nextHead)
-    await this.publish([...orphaned, ...buffer.events, finalized], buffer.deadLetters, { final: true })
+    await this.publish([...this.finalityOf(state), ...orphaned, ...buffer.events], buffer.deadLetters, { final: true })
+    this.announcedFinalHeight = state.height
     await this.saveState({ ...info.nextHead, top: [] })
+    this.options.onCommitted?.({
+      height: info.nextHead.height,
+      events: buffer.events,
+      deadLetters: buffer.deadLetters,
+      orphanedBlocks: state.top.length,
+    })
   }
 
   async transactHot(
@@ -90,7 +152,14 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     })
   }
 
-  async transactHot2(
+  transactHot2(
+    info: HotTxInfo,
+    cb: (store: EventBuffer, blockSliceStart: number, blockSliceEnd: number) => Promise<void>,
+  ): Promise<void> {
+    return this.exclusive(() => this.transactHotBlocks(info, cb))
+  }
+
+  private async transactHotBlocks(
     info: HotTxInfo,
     cb: (store: EventBuffer, blockSliceStart: number, blockSliceEnd: number) => Promise<void>,
   ): Promise<void> {
@@ -100,20 +169,37 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     assert(chain[0].height <= info.finalizedHead.height, RACE)
 
     const rollbackPos = info.baseHead.height + 1 - chain[0].height
-    const orphanedBlocks = chain.slice(rollbackPos).reverse()
-    const buffer = new EventBuffer()
-    if (info.newBlocks.length > 0) await cb(buffer, 0, info.newBlocks.length)
+    // After a restart the processor may hand back blocks we published, unchanged: they stay, and are not re-sent.
+    const replaced = chain.slice(rollbackPos)
+    let unchanged = 0
+    while (unchanged < replaced.length && replaced[unchanged].hash === info.newBlocks[unchanged]?.hash) unchanged++
+    const orphanedBlocks = replaced.slice(unchanged).reverse()
+    const fullBuffer = new EventBuffer()
+    if (info.newBlocks.length > 0) await cb(fullBuffer, 0, info.newBlocks.length)
+    const buffer = fullBuffer.without(new Set(replaced.slice(0, unchanged).map((b) => b.hash)))
 
     const nextChain = chain.slice(0, rollbackPos).concat(info.newBlocks)
     const finalizedPos = info.finalizedHead.height - nextChain[0].height
     assert.equal(nextChain[finalizedPos]?.hash, info.finalizedHead.hash, 'finalized head is not on the new chain')
 
-    const events: Envelope[] = []
+    const events: Envelope[] = [...this.finalityOf(state)]
     if (orphanedBlocks.length > 0) events.push(this.orphanedEvent(orphanedBlocks))
     events.push(...buffer.events)
-    if (info.finalizedHead.height > state.height) events.push(this.finalizedEvent(info.finalizedHead))
     await this.publish(events, buffer.deadLetters)
-    await this.saveState({ ...info.finalizedHead, top: nextChain.slice(finalizedPos + 1) })
+    this.announcedFinalHeight = state.height
+    const top = nextChain.slice(finalizedPos + 1)
+    await this.saveState({ ...info.finalizedHead, top })
+    this.options.onCommitted?.({
+      height: (top[top.length - 1] ?? info.finalizedHead).height,
+      events: buffer.events,
+      deadLetters: buffer.deadLetters,
+      orphanedBlocks: orphanedBlocks.length,
+    })
+  }
+
+  /** BlocksFinalized for the cursor's final head, unless already announced by this process (re-announcing is harmless). */
+  private finalityOf(state: HotDatabaseState): Envelope[] {
+    return state.height >= 0 && state.height > this.announcedFinalHeight ? [this.finalizedEvent(state)] : []
   }
 
   private async publish(events: Envelope[], deadLetters: DeadLetter[], { final = false } = {}): Promise<void> {
@@ -161,4 +247,5 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
   }
 }
 
-const INGEST_LOCK_CLASS = 0x696e67 // advisory-lock namespace of ingesters ("ing"); the chain id is the key
+/** The advisory-lock namespace of ingesters ("ing"); the chain id is the key. */
+export const INGEST_LOCK_CLASS = 0x696e67

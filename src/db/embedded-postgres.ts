@@ -1,0 +1,140 @@
+import { PGlite } from '@electric-sql/pglite'
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Logger } from '../logger.js'
+
+/** Written into every data folder we create: only a folder holding it is ever deleted by a reset. */
+export const DATA_MARKER = '.attrib-embedded-data'
+/** Holds the pid of the process serving the folder: PGlite itself does not stop a second process from opening it. */
+const LOCK_FILE = '.lock'
+/** PGlite's files live in a subfolder, so other embedded parts can keep their state beside them. */
+const POSTGRES_DIR = 'postgres'
+
+export interface EmbeddedPostgres {
+  /** A postgres:// URL for `pg` and typeorm, like any other PostgreSQL. */
+  url: string
+  dataDir: string
+  /** Closes the server and PGlite (a clean shutdown); close the clients' pools first. */
+  stop(): Promise<void>
+}
+
+export interface EmbeddedPostgresOptions {
+  /** The folder to keep the data in: created when missing, resumed when it holds data from an earlier run. */
+  dataDir: string
+  /** 0 (the default) picks a free port. */
+  port?: number
+  host?: string
+  maxConnections?: number
+  logger: Logger
+}
+
+/**
+ * PostgreSQL without a server to install: PGlite (Postgres compiled to WASM) persisted in `dataDir`, served
+ * over the wire protocol by pglite-socket, so the same `pg`/typeorm code and migrations run unchanged.
+ * PGlite is one backend: every connection shares it, and while one connection is inside a transaction the
+ * others' statements wait. Keep transactions short and never wait on another connection inside one.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const { logger, host = '127.0.0.1', maxConnections = 100 } = options
+  const dataDir = path.resolve(options.dataDir)
+  await claimDataDir(dataDir)
+  const unlock = await lockDataDir(dataDir)
+  try {
+    const started = Date.now()
+    const db = await PGlite.create({ dataDir: path.join(dataDir, POSTGRES_DIR) })
+    const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections })
+    let port = options.port ?? 0
+    server.addEventListener('listening', (event) => {
+      port = (event as CustomEvent<{ port: number }>).detail.port
+    })
+    server.addEventListener('error', (event) => {
+      logger.warn({ err: (event as CustomEvent<unknown>).detail }, 'embedded PostgreSQL: connection error')
+    })
+    try {
+      await server.start()
+    } catch (err) {
+      await db.close()
+      throw err
+    }
+    const url = `postgres://postgres@${host}:${port}/postgres`
+    logger.info({ url, dataDir, ms: Date.now() - started }, 'embedded PostgreSQL (PGlite) started')
+    let stopping: Promise<void> | undefined
+    return {
+      url,
+      dataDir,
+      stop: () =>
+        (stopping ??= (async () => {
+          await server.stop()
+          await db.close()
+          await unlock()
+          logger.info({ dataDir }, 'embedded PostgreSQL stopped')
+        })()),
+    }
+  } catch (err) {
+    await unlock()
+    throw err
+  }
+}
+
+/**
+ * Deletes the embedded data folder (a fresh start), but only one that carries our marker and that no running
+ * process is serving. Returns false when there was nothing to delete.
+ */
+export async function resetEmbeddedData(dataDir: string): Promise<boolean> {
+  const dir = path.resolve(dataDir)
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined
+    throw err
+  })
+  if (!entries) return false
+  if (!entries.includes(DATA_MARKER)) {
+    throw new Error(`refusing to delete ${dir}: it has no ${DATA_MARKER} file, so it is not attrib's embedded data`)
+  }
+  const owner = await lockOwner(dir)
+  if (owner !== undefined) throw new Error(`refusing to delete ${dir}: process ${owner} is using it`)
+  await rm(dir, { recursive: true, force: true })
+  return true
+}
+
+/** Makes `dir` ours: a new or empty folder gets the marker; a folder with other content is refused. */
+async function claimDataDir(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true })
+  const entries = await readdir(dir)
+  if (entries.includes(DATA_MARKER)) return
+  if (entries.length > 0) {
+    throw new Error(`${dir} is not empty and has no ${DATA_MARKER} file: it is not attrib's data folder; choose another`)
+  }
+  await writeFile(path.join(dir, DATA_MARKER), 'Embedded data of attribution-indexer; `attrib` may delete this folder on reset.\n')
+}
+
+/** Takes the folder's lock file; a lock left by a process that no longer runs is taken over. */
+async function lockDataDir(dir: string): Promise<() => Promise<void>> {
+  const lockPath = path.join(dir, LOCK_FILE)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const file = await open(lockPath, 'wx')
+      await file.writeFile(String(process.pid))
+      await file.close()
+      return () => unlink(lockPath).catch(() => {})
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err
+      const owner = await lockOwner(dir)
+      if (owner !== undefined) throw new Error(`${dir} is in use by process ${owner} (${lockPath})`)
+      await unlink(lockPath).catch(() => {})
+    }
+  }
+}
+
+/** The pid holding the folder's lock, if that process is still running. */
+async function lockOwner(dir: string): Promise<number | undefined> {
+  const text = await readFile(path.join(dir, LOCK_FILE), 'utf8').catch(() => undefined)
+  const pid = Number(text)
+  if (!text || !Number.isInteger(pid) || pid <= 0) return undefined
+  try {
+    process.kill(pid, 0)
+    return pid
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined
+  }
+}

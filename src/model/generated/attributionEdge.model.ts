@@ -1,0 +1,51 @@
+import {PrimaryColumn as PrimaryKey_} from "typeorm"
+import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, Index as Index_, ManyToOne as ManyToOne_, BigIntColumn as BigIntColumn_, IntColumn as IntColumn_} from "@subsquid/typeorm-store"
+import {Inference} from "./inference.model.js"
+import {Contribution} from "./contribution.model.js"
+import {Contributor} from "./contributor.model.js"
+import {Datanet} from "./datanet.model.js"
+
+/**
+ * What one contribution earned from one inference.
+ */
+@Index_(["epoch", "contributor"], {unique: false})
+@Entity_()
+export class AttributionEdge {
+    constructor(props?: Partial<AttributionEdge>) {
+        Object.assign(this, props)
+    }
+
+    /**
+     * <inferenceId>-<contributionId>
+     */
+    @PrimaryKey_('varchar')
+    id!: string
+
+    @Index_()
+    @ManyToOne_(() => Inference, {nullable: true})
+    inference!: Inference
+
+    @Index_()
+    @ManyToOne_(() => Contribution, {nullable: true})
+    contribution!: Contribution
+
+    @Index_()
+    @ManyToOne_(() => Contributor, {nullable: true})
+    contributor!: Contributor
+
+    @Index_()
+    @ManyToOne_(() => Datanet, {nullable: true})
+    datanet!: Datanet
+
+    /**
+     * The usage record's weight (1 for the equal-weight fallback).
+     */
+    @BigIntColumn_({nullable: false})
+    weight!: bigint
+
+    @BigIntColumn_({nullable: false})
+    amount!: bigint
+
+    @IntColumn_({nullable: false})
+    epoch!: number
+}

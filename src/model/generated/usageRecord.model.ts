@@ -1,0 +1,45 @@
+import {PrimaryColumn as PrimaryKey_} from "typeorm"
+import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, StringColumn as StringColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, JSONColumn as JSONColumn_, BooleanColumn as BooleanColumn_} from "@subsquid/typeorm-store"
+
+/**
+ * A usage record as received, joined to its settlement when both are in.
+ */
+@Entity_()
+export class UsageRecord {
+    constructor(props?: Partial<UsageRecord>) {
+        Object.assign(this, props)
+    }
+
+    /**
+     * The inferenceId.
+     */
+    @PrimaryKey_('varchar')
+    id!: string
+
+    @StringColumn_({nullable: false})
+    modelId!: string
+
+    @StringColumn_({nullable: false})
+    agentId!: string
+
+    @StringColumn_({nullable: false})
+    node!: string
+
+    @IntColumn_({nullable: false})
+    tokensIn!: number
+
+    @IntColumn_({nullable: false})
+    tokensOut!: number
+
+    @DateTimeColumn_({nullable: false})
+    timestamp!: Date
+
+    /**
+     * [{contributionId, weight}] as signed.
+     */
+    @JSONColumn_({nullable: false})
+    attributions!: unknown
+
+    @BooleanColumn_({nullable: false})
+    joined!: boolean
+}

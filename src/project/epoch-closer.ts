@@ -1,0 +1,62 @@
+import type { DataSource } from 'typeorm'
+import type { Logger } from '../logger.js'
+import type { Log } from '../log/log.js'
+import { journalEpochClose } from './journal.js'
+import { closeFinalEpochs } from './projections/epochs.js'
+
+/**
+ * Closes epochs whose last block is final, but only at a moment when the projector has applied every usage
+ * record already on the log. The chain and the usage records are separate streams consumed at their own pace:
+ * closing on the chain's finality alone would, after any backlog, dead-letter as "epoch closed" records that
+ * were sent in time. The close is journaled, so a replay closes at the same point of the interleaving.
+ */
+export function startEpochCloser(options: {
+  db: DataSource
+  log: Log
+  group: string
+  usageTopic: string
+  epochBlocks: number
+  logger: Logger
+  intervalMs?: number
+}): { stop(): Promise<void> } {
+  const { db, log, group, usageTopic, epochBlocks, logger, intervalMs = 1000 } = options
+  let stopped = false
+  let running: Promise<void> = Promise.resolve()
+
+  async function usageCaughtUp(): Promise<boolean> {
+    const ends = await log.endOffsets(usageTopic)
+    const rows: { partition: number; next: string }[] = await db.query(
+      'SELECT partition, next_offset AS next FROM consumer_offset WHERE group_id = $1 AND topic = $2',
+      [group, usageTopic],
+    )
+    const applied = new Map(rows.map((r) => [r.partition, BigInt(r.next)]))
+    return [...ends].every(([partition, end]) => (applied.get(partition) ?? 0n) >= end)
+  }
+
+  async function closeIfDue(): Promise<void> {
+    const [state] = await db.query('SELECT max(finalized_height) AS height FROM chain_state')
+    if (state?.height == null) return
+    const [due] = await db.query(`SELECT count(*)::int AS n FROM epoch WHERE status = 'OPEN' AND last_block <= $1`, [state.height])
+    if (due.n === 0 || !(await usageCaughtUp())) return
+    await db.transaction(async (em) => {
+      // The group's offset rows are locked by every projector transaction: holding them orders this close
+      // against concurrent batches of any instance of the group.
+      await em.query('SELECT 1 FROM consumer_offset WHERE group_id = $1 FOR UPDATE', [group])
+      const [locked] = await em.query('SELECT max(finalized_height) AS height FROM chain_state')
+      await closeFinalEpochs(em, locked.height, epochBlocks)
+      await journalEpochClose(em, group, locked.height)
+    })
+    logger.info({ finalizedHeight: state.height, epochs: due.n }, 'epochs closed')
+  }
+
+  const timer = setInterval(() => {
+    running = running.then(() => (stopped ? undefined : closeIfDue())).catch((err) => logger.error({ err }, 'closing epochs failed'))
+  }, intervalMs)
+  return {
+    async stop() {
+      stopped = true
+      clearInterval(timer)
+      await running
+    },
+  }
+}
