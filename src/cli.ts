@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { usageCommand } from './ingest/usage/producer.js'
 import { openDatabase } from './db/data-source.js'
+import { runDev } from './dev/dev-mode.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
 import { projectorTopics, startApi, startChainIngester, startProjection, startUsage } from './services.js'
@@ -66,6 +67,17 @@ program
       await startUsage(ctx)
       await startChainIngester(ctx)
     }),
+  )
+
+program
+  .command('dev')
+  .description('the whole pipeline in one process on embedded parts (PGlite, embedded log, anvil + workload) unless DB_URL, KAFKA_BROKERS or RPC_ENDPOINT point at real ones')
+  .option('--reset', 'delete the embedded data first')
+  .option('--data-dir <dir>', 'where embedded parts keep their data', process.env.DATA_DIR ?? '.data')
+  .option('--seed <n>', 'seed of the workload generator', (v) => Number.parseInt(v, 10), 1)
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action((opts: { reset?: boolean; dataDir: string; seed: number }) =>
+    action(({ logger }) => runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger }))(),
   )
 
 program

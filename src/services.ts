@@ -17,7 +17,7 @@ export interface ServiceContext {
   logger: Logger
 }
 
-export function startChainIngester(ctx: ServiceContext) {
+export function startChainIngester(ctx: ServiceContext & { ownsProcess?: boolean }) {
   return runChainIngester(ctx)
 }
 
@@ -69,6 +69,7 @@ export async function startUsage({ config, logger }: ServiceContext) {
   const log = openLog(config, db, logger)
   const usage = await startUsageIngestion({ config, logger, log, db })
   return {
+    port: usage.port,
     async close() {
       await usage.close()
       await log.close()

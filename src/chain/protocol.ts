@@ -57,3 +57,16 @@ export async function deployProtocol(wallet: WalletClient, client: PublicClient)
   })
   return Object.fromEntries(entries) as ProtocolAddresses
 }
+
+/** The environment variables that point `attrib` at a deployment of the protocol. */
+export function protocolEnv(protocol: ProtocolAddresses): Record<string, string> {
+  return {
+    DATANET_REGISTRY_ADDRESS: protocol.datanets,
+    MODEL_REGISTRY_ADDRESS: protocol.models,
+    AGENT_REGISTRY_ADDRESS: protocol.agents,
+    INFERENCE_NODE_REGISTRY_ADDRESS: protocol.nodes,
+    SETTLEMENT_ADDRESS: protocol.settlement,
+    REWARD_DISTRIBUTOR_ADDRESS: protocol.rewards,
+    STAKING_ADDRESS: protocol.staking,
+  }
+}

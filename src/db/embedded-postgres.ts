@@ -44,6 +44,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     const started = Date.now()
     const db = await PGlite.create({ dataDir: path.join(dataDir, POSTGRES_DIR) })
     const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections })
+    serializeMessageGroups(server, db)
     let port = options.port ?? 0
     server.addEventListener('listening', (event) => {
       port = (event as CustomEvent<{ port: number }>).detail.port
@@ -137,4 +138,50 @@ async function lockOwner(dir: string): Promise<number | undefined> {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined
   }
+}
+
+interface MessageQueue {
+  enqueue(handlerId: number, message: Uint8Array, onData: (data: Uint8Array) => void): Promise<number>
+  clearQueueForHandler(handlerId: number): void
+}
+
+const PROTOCOL_VERSION_3 = 196608
+
+/**
+ * pglite-socket queues the wire protocol one message at a time, so outside a transaction the extended-protocol
+ * messages of two connections interleave (A's Parse, B's Parse, A's Bind: "bind message supplies 1 parameters,
+ * but prepared statement requires 4"). This lets one connection at a time speak, from its first message up to
+ * the Sync (or simple Query) that ends its group, and for as long as it holds a transaction open.
+ */
+function serializeMessageGroups(server: PGLiteSocketServer, db: PGlite): void {
+  const queue = (server as unknown as { queryQueue: MessageQueue }).queryQueue
+  const enqueue = queue.enqueue.bind(queue)
+  const clear = queue.clearQueueForHandler.bind(queue)
+  let owner: number | null = null
+  let waiting: (() => void)[] = []
+  const release = () => {
+    owner = null
+    const wake = waiting
+    waiting = []
+    for (const resume of wake) resume()
+  }
+  queue.enqueue = async (handlerId, message, onData) => {
+    while (owner !== null && owner !== handlerId) await new Promise<void>((resume) => waiting.push(resume))
+    owner = handlerId
+    try {
+      return await enqueue(handlerId, message, onData)
+    } finally {
+      if (endsGroup(message) && !db.isInTransaction()) release()
+    }
+  }
+  queue.clearQueueForHandler = (handlerId) => {
+    clear(handlerId)
+    if (owner === handlerId) release() // a connection that went away mid-group must not block the others
+  }
+}
+
+function endsGroup(message: Uint8Array): boolean {
+  const startup = message.length >= 8 && new DataView(message.buffer, message.byteOffset).getInt32(4) === PROTOCOL_VERSION_3
+  const type = String.fromCharCode(message[0])
+  return startup || type === 'S' || type === 'Q' || type === 'X'
 }

@@ -3,6 +3,8 @@ import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { deployProtocol, loadContractArtifact, PROTOCOL_CONTRACTS, type ProtocolAddresses } from '../../src/chain/protocol.js'
 
+export { protocolEnv } from '../../src/chain/protocol.js'
+
 export const ANVIL_MNEMONIC = 'test test test test test test test test test test test junk'
 
 /**
@@ -39,18 +41,5 @@ export function testWallet(rpcEndpoint: string, accountIndex: number) {
       write('datanets', protocol.datanets, 'createDatanet', [metadataURI]),
     submitContribution: (protocol: ProtocolAddresses, datanetId: bigint, contentHash: Hex, stake: bigint) =>
       write('datanets', protocol.datanets, 'submitContribution', [datanetId, contentHash], stake),
-  }
-}
-
-/** The environment that points `attrib` at a deployed protocol. */
-export function protocolEnv(protocol: ProtocolAddresses): Record<string, string> {
-  return {
-    DATANET_REGISTRY_ADDRESS: protocol.datanets,
-    MODEL_REGISTRY_ADDRESS: protocol.models,
-    AGENT_REGISTRY_ADDRESS: protocol.agents,
-    INFERENCE_NODE_REGISTRY_ADDRESS: protocol.nodes,
-    SETTLEMENT_ADDRESS: protocol.settlement,
-    REWARD_DISTRIBUTOR_ADDRESS: protocol.rewards,
-    STAKING_ADDRESS: protocol.staking,
   }
 }

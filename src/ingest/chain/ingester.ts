@@ -21,7 +21,16 @@ const SHUTDOWN_GRACE_MS = 10_000
  * from here on (it exits on a fatal error, so a supervisor restarts it and the cursor makes that safe); SIGTERM
  * and SIGINT end it cleanly: the transaction in progress completes, then the producer, lock and pool close.
  */
-export async function runChainIngester({ config, logger }: { config: Config; logger: Logger }): Promise<void> {
+export async function runChainIngester({
+  config,
+  logger,
+  ownsProcess = true,
+}: {
+  config: Config
+  logger: Logger
+  /** false when a host (`attrib dev`) handles the signals and calls stop() before shutting down its own parts. */
+  ownsProcess?: boolean
+}): Promise<{ stop(): Promise<void> }> {
   const { chainId } = config.chain
   const rpc = createPublicClient({ transport: http(config.chain.rpcEndpoint) })
   const rpcChainId = await rpc.getChainId()
@@ -52,11 +61,9 @@ export async function runChainIngester({ config, logger }: { config: Config; log
     },
   })
 
-  let stopping = false
-  async function shutdown(signal: NodeJS.Signals) {
-    if (stopping) return
-    stopping = true
-    logger.info({ signal }, 'stopping the chain ingester')
+  let stopping: Promise<void> | undefined
+  const stop = () => (stopping ??= stopIngester())
+  async function stopIngester() {
     progress.stop()
     try {
       await database.stop(SHUTDOWN_GRACE_MS)
@@ -66,10 +73,16 @@ export async function runChainIngester({ config, logger }: { config: Config; log
     } catch (err) {
       logger.warn({ err }, 'the chain ingester did not stop cleanly; the cursor makes the next start safe')
     }
-    process.exit(0)
   }
-  process.once('SIGTERM', shutdown)
-  process.once('SIGINT', shutdown)
+  if (ownsProcess) {
+    const shutdown = async (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'stopping the chain ingester')
+      await stop()
+      process.exit(0)
+    }
+    process.once('SIGTERM', shutdown)
+    process.once('SIGINT', shutdown)
+  }
 
   logger.info(
     { chainId, network: config.chain.network, finalityConfirmations: config.chain.finalityConfirmations, startBlocks: config.chain.contractStartBlocks },
@@ -81,6 +94,7 @@ export async function runChainIngester({ config, logger }: { config: Config; log
       for (const log of block.logs) addDecoded(ctx.store, chainId, roles, info, log)
     }
   })
+  return { stop }
 }
 
 function addDecoded(store: EventBuffer, chainId: number, roles: ReturnType<typeof rolesByAddress>, block: BlockInfo, log: RawLog) {
