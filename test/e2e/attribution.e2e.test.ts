@@ -27,6 +27,7 @@ const TARGET_INFERENCES = 200
 describe('attribution, epochs and payouts end to end', () => {
   let anvil: RunningService
   let protocol: ProtocolAddresses
+  let chain: ReturnType<typeof testWallet>
   let pipeline: Pipeline
   let workload: Workload | undefined
 
@@ -35,7 +36,7 @@ describe('attribution, epochs and payouts end to end', () => {
 
   beforeAll(async () => {
     anvil = await ensureAnvil({ url: `http://127.0.0.1:${await freePort()}` })
-    const chain = testWallet(anvil.url, 0)
+    chain = testWallet(anvil.url, 0)
     protocol = await chain.deploy()
     const startBlock = await chain.client.getBlockNumber()
     const usagePort = await freePort()
@@ -146,6 +147,44 @@ describe('attribution, epochs and payouts end to end', () => {
     const [{ net }] = await query<{ net: string }>('SELECT coalesce(sum(net), 0)::text AS net FROM inference WHERE epoch <= $1', [epochs.at(-1)!.number])
     expect(netFeesAll).toBe(BigInt(net))
   }, 400_000)
+
+  it('publishes a computed root on chain, where a claim with its proof succeeds, and flags a wrong root', async () => {
+    const [paid] = await query<{ epoch: number; root: string; total: string }>(
+      `SELECT number AS epoch, root, payout_total::text AS total FROM epoch WHERE status = 'CLOSED' AND root IS NOT NULL ORDER BY number LIMIT 1`,
+    )
+    const [other] = await query<{ epoch: number; total: string }>(
+      `SELECT number AS epoch, payout_total::text AS total FROM epoch WHERE status = 'CLOSED' AND number <> $1 ORDER BY number LIMIT 1`,
+      [paid.epoch],
+    )
+    const [leaf] = await query<{ account: string; amount: string; proof: string[] }>(
+      'SELECT account_id AS account, amount::text AS amount, proof FROM epoch_payout WHERE epoch_id = $1 ORDER BY amount DESC LIMIT 1',
+      [String(paid.epoch)],
+    )
+    await chain.write('rewards', protocol.rewards, 'publishRoot', [BigInt(paid.epoch), paid.root, BigInt(paid.total)])
+    // The contract verifies the proof against the published root: the projection's proof is a real one.
+    await chain.write('rewards', protocol.rewards, 'claim', [BigInt(paid.epoch), leaf.account, BigInt(leaf.amount), leaf.proof])
+    await chain.write('rewards', protocol.rewards, 'publishRoot', [BigInt(other.epoch), '0x' + 'ab'.repeat(32), BigInt(other.total)])
+    await eventually(
+      async () => {
+        const epochs = await query<{ number: number; rootMatches: boolean | null }>(
+          'SELECT number, root_matches AS "rootMatches" FROM epoch WHERE number = ANY($1)',
+          [[paid.epoch, other.epoch]],
+        )
+        const claimed = await query<{ claimedAmount: string | null }>(
+          'SELECT claimed_amount::text AS "claimedAmount" FROM epoch_payout WHERE id = $1',
+          [`${paid.epoch}-${leaf.account}`],
+        )
+        const byNumber = new Map(epochs.map((e) => [e.number, e.rootMatches]))
+        return byNumber.get(paid.epoch) === true && byNumber.get(other.epoch) === false && claimed[0]?.claimedAmount === leaf.amount
+          ? true
+          : undefined
+      },
+      60_000,
+      'the published roots compared and the claim recorded',
+    ).catch((err) => {
+      throw new Error(`${err.message}\n${pipeline.output()}`)
+    })
+  })
 
   it('replays the log into a fresh schema with the same digest as the live projection', async () => {
     await pipeline.processes.project.stop()

@@ -1,6 +1,7 @@
 // Forks on a private anvil (anvil_reorg), indexed live by `attrib ingest` + `attrib project`: after each fork
 // the projection must equal a fresh index of the final chain. Depths 1, 5 and 64; events that disappear,
 // events that move to another block; and a fork while an indexer is still catching up.
+import { spawnSync } from 'node:child_process'
 import { encodeFunctionData, keccak256, toHex, type Hex } from 'viem'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { loadContractArtifact, type ProtocolAddresses } from '../../src/chain/protocol.js'
@@ -160,5 +161,16 @@ describe('chain reorganisations', () => {
     const expected = await fresh.digest()
     expect(await live.digest()).toBe(expected)
     expect(await catchingUp.digest()).toBe(expected)
+
+    // The live projection went through five forks: a replay of its log (journal order) lands on the same state.
+    await live.processes.project.stop()
+    const replay = spawnSync(process.execPath, ['lib/cli.js', 'replay', '--no-switch'], {
+      env: { ...process.env, ...live.env, LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    })
+    expect(replay.status, replay.stderr).toBe(0)
+    const result = JSON.parse(replay.stdout)
+    expect(result.replayDigest).toBe(expected)
+    expect(result.liveDigest).toBe(expected)
   }, 300_000)
 })
