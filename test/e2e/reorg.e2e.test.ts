@@ -69,13 +69,9 @@ describe('chain reorganisations', () => {
     })
   }
 
-  beforeAll(async () => {
-    anvil = await ensureAnvil({ url: `http://127.0.0.1:${await freePort()}` })
-    chain = testWallet(anvil.url, 0)
-    protocol = await chain.deploy()
-    startBlock = await chain.client.getBlockNumber()
-    await chain.createDatanet(protocol, 'ipfs://forks')
-    live = await startPipeline({
+  /** A complete indexer of the private chain (blocks stay hot for 100 confirmations, so deep forks are undone). */
+  async function startIndexer(): Promise<Pipeline> {
+    const pipeline = await startPipeline({
       rpcEndpoint: anvil.url,
       kafkaBrokers: services.kafkaBrokers,
       adminDbUrl: services.dbUrl,
@@ -83,7 +79,17 @@ describe('chain reorganisations', () => {
       startBlock,
       env: { FINALITY_CONFIRMATIONS: '100' },
     })
-    pipelines.push(live)
+    pipelines.push(pipeline)
+    return pipeline
+  }
+
+  beforeAll(async () => {
+    anvil = await ensureAnvil({ url: `http://127.0.0.1:${await freePort()}` })
+    chain = testWallet(anvil.url, 0)
+    protocol = await chain.deploy()
+    startBlock = await chain.client.getBlockNumber()
+    await chain.createDatanet(protocol, 'ipfs://forks')
+    live = await startIndexer()
   })
 
   afterAll(async () => {
@@ -125,15 +131,7 @@ describe('chain reorganisations', () => {
     // it has not seen. Restarted, it catches up and must undo exactly what the fork orphaned.
     await rpc('anvil_mine', ['0x96'])
     for (let i = 0; i < 5; i++) await chain.submitContribution(protocol, 1n, nextContent(), 0n)
-    const catchingUp = await startPipeline({
-      rpcEndpoint: anvil.url,
-      kafkaBrokers: services.kafkaBrokers,
-      adminDbUrl: services.dbUrl,
-      protocol,
-      startBlock,
-      env: { FINALITY_CONFIRMATIONS: '100' },
-    })
-    pipelines.push(catchingUp)
+    const catchingUp = await startIndexer()
     await untilProjected(catchingUp, 'the second indexer at the head')
     await catchingUp.processes.ingest.stop('SIGKILL')
 
@@ -148,15 +146,7 @@ describe('chain reorganisations', () => {
     await untilProjected(live, 'the live indexer after the fork')
     expect(await orphanings(catchingUp)).toBe(1)
 
-    const fresh = await startPipeline({
-      rpcEndpoint: anvil.url,
-      kafkaBrokers: services.kafkaBrokers,
-      adminDbUrl: services.dbUrl,
-      protocol,
-      startBlock,
-      env: { FINALITY_CONFIRMATIONS: '100' },
-    })
-    pipelines.push(fresh)
+    const fresh = await startIndexer()
     await untilProjected(fresh, 'a fresh index of the final chain')
     const expected = await fresh.digest()
     expect(await live.digest()).toBe(expected)
