@@ -11,8 +11,9 @@ import { projectorTopics, startApi, startChainIngester, startProjection, startUs
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment (see README.md, "Configuration"):
-  DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, RPC_ENDPOINT, CHAIN_ID, FINALITY_CONFIRMATIONS,
-  START_BLOCK, *_ADDRESS (contract addresses), GQL_PORT, USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
+  DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, RPC_ENDPOINT, NETWORK, CHAIN_ID,
+  FINALITY_CONFIRMATIONS, START_BLOCK, *_START_BLOCK, *_ADDRESS (contract addresses), METRICS_PORT,
+  EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
   return async () => {

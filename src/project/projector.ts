@@ -108,7 +108,10 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
   let recordingFor: string | undefined
   for (const segment of segmentsAtForks(incoming)) {
     const fresh = await markApplied(em, segment.map((i) => i.event))
-    for (const { event, record, final } of segment.filter((i) => fresh.has(i.event.id))) {
+    // An orphaning is applied even when seen before: a chain that forks back and forth can orphan the same
+    // blocks twice, and undoing blocks whose changes are already undone changes nothing.
+    const due = segment.filter((i) => fresh.has(i.event.id) || i.event.type === 'BlocksOrphaned')
+    for (const { event, record, final } of due) {
       const hotBlock = final || event.block == null ? null : event.block
       if ((hotBlock?.hash ?? '') !== recordingFor) {
         await recordChangesOf(em, hotBlock)

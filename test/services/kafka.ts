@@ -45,6 +45,68 @@ export async function ensureKafka(options: { brokers?: string; logFile?: string 
 }
 
 async function startBroker(url: string, host: string, port: number, logFileOption?: string): Promise<RunningService> {
+  const files = await formatStorage(host, port, logFileOption);
+  const broker = await launch(files);
+  return {
+    url,
+    startedHere: true,
+    stop: async () => {
+      await broker.stop();
+      await rm(files.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface PrivateKafka {
+  url: string;
+  /** Stops the broker (SIGTERM, as an operator would), keeping its data; clients see it go away. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same data, and waits until it serves. */
+  resume(): Promise<void>;
+  /** Stops it for good and deletes its data. */
+  stop(): Promise<void>;
+}
+
+/** A broker of the test's own on free ports, which it can take down and bring back: for outage tests. */
+export async function startPrivateKafka(): Promise<PrivateKafka> {
+  const host = '127.0.0.1';
+  const port = await freePortPair(host);
+  const files = await formatStorage(host, port);
+  let broker: Broker | undefined = await launch(files);
+  return {
+    url: `${host}:${port}`,
+    async pause() {
+      await broker?.stop();
+      broker = undefined;
+    },
+    async resume() {
+      if (broker) return;
+      broker = await launch(files);
+    },
+    async stop() {
+      await broker?.stop();
+      broker = undefined;
+      await rm(files.dir, { recursive: true, force: true });
+    },
+  };
+}
+
+interface BrokerFiles {
+  dir: string;
+  dataDir: string;
+  logFile: string;
+  propertiesFile: string;
+  clusterId: string;
+  host: string;
+  port: number;
+}
+
+interface Broker {
+  stop(): Promise<void>;
+}
+
+/** Writes the broker's configuration into a new temporary folder and formats its (KRaft) storage. */
+async function formatStorage(host: string, port: number, logFileOption?: string): Promise<BrokerFiles> {
   await ensureJars();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'attrib-kafka-'));
   const dataDir = path.join(dir, 'data');
@@ -61,9 +123,13 @@ async function startBroker(url: string, host: string, port: number, logFileOptio
     throw new Error(`Kafka storage format failed (${dir}): ${error.message}\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   });
   await writeFile(logFile, formatted.stdout + formatted.stderr);
+  return { dir, dataDir, logFile, propertiesFile, clusterId, host, port };
+}
 
-  const logFd = openSync(logFile, 'a');
-  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-cp', classpath, log4jConfig, 'kafka.Kafka', propertiesFile], {
+/** Runs the broker over formatted storage and waits until it serves; its output is appended to the log file. */
+async function launch(files: BrokerFiles): Promise<Broker> {
+  const logFd = openSync(files.logFile, 'a');
+  const child = spawn('java', ['-Xms256m', '-Xmx512m', '-cp', classpath, log4jConfig, 'kafka.Kafka', files.propertiesFile], {
     stdio: ['ignore', logFd, logFd],
   });
   closeSync(logFd);
@@ -94,25 +160,40 @@ async function startBroker(url: string, host: string, port: number, logFileOptio
         await exit;
       }
     }
-    await rm(dir, { recursive: true, force: true });
   };
 
   const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
-    if (await withTimeout(brokerServes(`${host}:${port}`, clusterId), 15_000).then(() => true, () => false)) {
-      return { url, startedHere: true, stop };
+    if (await withTimeout(brokerServes(`${files.host}:${files.port}`, files.clusterId), 15_000).then(() => true, () => false)) {
+      return { stop };
     }
     if (exited !== undefined || Date.now() > deadline) {
       const why = exited ? `broker ${exited}` : `broker not ready after ${START_TIMEOUT_MS / 1000} s`;
-      const tail = await logTail(logFile);
+      const tail = await logTail(files.logFile);
       process.off('exit', killOnExit);
       child.kill('SIGKILL');
       await exit;
-      await rm(dataDir, { recursive: true, force: true }); // keep the log for inspection
-      throw new Error(`Kafka did not start: ${why}. Broker log: ${logFile}\n${tail}`);
+      await rm(files.dataDir, { recursive: true, force: true }); // keep the log for inspection
+      throw new Error(`Kafka did not start: ${why}. Broker log: ${files.logFile}\n${tail}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+}
+
+/** A port free for the broker whose next port is free too (the controller listens there). */
+async function freePortPair(host: string): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.once('error', reject);
+      server.listen(0, host, () => {
+        const { port: taken } = server.address() as net.AddressInfo;
+        server.close(() => resolve(taken));
+      });
+    });
+    if (port < 65535 && !(await tcpConnects(host, port + 1))) return port;
+  }
+  throw new Error('no pair of adjacent free ports found');
 }
 
 /** Fetches the broker's jars from Maven (cached in ~/.m2) unless scripts/kafka/libs already has them. */

@@ -34,6 +34,7 @@ export async function startPipeline(options: PipelineOptions) {
     CHAIN_ID: '31337',
     START_BLOCK: options.startBlock.toString(),
     HEAD_POLL_INTERVAL_MS: '200',
+    METRICS_PORT: '0', // several ingesters run side by side in tests
     TOPIC_NAMESPACE: `t-${id}`,
     PROJECTOR_GROUP: `g-${id}`,
     ...options.env,

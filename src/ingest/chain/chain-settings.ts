@@ -5,7 +5,7 @@ import type { ContractAddresses } from '../../config.js'
  * block final; FINALITY_CONFIRMATIONS overrides the latter. No RPC endpoint is built in: operators choose their
  * provider (RPC_ENDPOINT), so an OpenLedger network without one is a configuration error.
  */
-export const NETWORK_PRESETS = {
+const NETWORK_PRESETS = {
   // 2-second blocks on an L2 whose sequencer head can still reorganise until the batch carrying it settles on
   // L1: 300 blocks (10 minutes) outlasts ordinary batch-submission delays; anything shallower is undone as a fork.
   'openledger-mainnet': { chainId: 1612, finalityConfirmations: 300, needsRpcEndpoint: true },
@@ -22,7 +22,7 @@ export const NETWORK_NAMES = Object.keys(NETWORK_PRESETS) as [NetworkName, ...Ne
 const CUSTOM_DEFAULTS = { chainId: 31337, finalityConfirmations: 10 }
 
 /** The environment prefix of each contract role: `<PREFIX>_ADDRESS`, `<PREFIX>_START_BLOCK`. */
-export const CONTRACT_ENV_PREFIX: Record<keyof ContractAddresses, string> = {
+const CONTRACT_ENV_PREFIX: Record<keyof ContractAddresses, string> = {
   datanets: 'DATANET_REGISTRY',
   models: 'MODEL_REGISTRY',
   agents: 'AGENT_REGISTRY',

@@ -31,7 +31,7 @@ export const ingestMetrics = {
   }),
   publishRetries: new Counter({
     name: 'attrib_ingest_publish_retries_total',
-    help: 'Failed attempts to publish to the log, each followed by a retry after a backoff',
+    help: 'Failed attempts to reach the log (create topics, connect, publish), each retried after a backoff',
     registers: [registry],
   }),
   deadLetters: new Counter({

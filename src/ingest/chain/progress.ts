@@ -52,7 +52,7 @@ export function startProgress(options: ProgressOptions) {
     samples = samples.filter((s) => now - s.at <= RATE_WINDOW_MS)
     const first = samples[0]
     const seconds = first ? (now - first.at) / 1000 : 0
-    const blocksPerSecond = seconds > 0 && first.height >= 0 ? (height - first.height) / seconds : 0
+    const blocksPerSecond = seconds > 0 ? (height - first.height) / seconds : 0
     const eventsPerSecond = seconds > 0 ? (events - first.events) / seconds : 0
     const lag = head != null && height >= 0 ? Math.max(head - height, 0) : undefined
     const etaSeconds = lag != null && blocksPerSecond > 0 ? lag / blocksPerSecond : lag === 0 ? 0 : undefined
@@ -79,7 +79,9 @@ export function startProgress(options: ProgressOptions) {
   function report() {
     const current = snapshot()
     if (interactive) {
-      stream.write(`\r\x1b[K${formatProgressLine(current)}`)
+      // The cursor is left at the line's start, so any other output (the processor's own status, warnings)
+      // overwrites this line instead of being glued to its end; the next refresh redraws it below.
+      stream.write(`\r\x1b[K${formatProgressLine(current)}\r`)
       lineShown = true
     } else {
       logger.info({ progress: roundedForLog(current) }, 'ingest progress')
@@ -101,15 +103,12 @@ export function startProgress(options: ProgressOptions) {
       if (head != null && height > head) head = height
       updateGauges()
     },
-    snapshot,
     stop() {
       clearInterval(timer)
       if (lineShown) stream.write('\n')
     },
   }
 }
-
-export type Progress = ReturnType<typeof startProgress>
 
 /** e.g. `chain 1612: block 1,204,000 / 1,250,000 (96.3%) · 812 blocks/s · 35.2 events/s · ETA 57s` */
 export function formatProgressLine(p: ProgressSnapshot): string {
