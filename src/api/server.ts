@@ -1,35 +1,103 @@
-import { createServer, type Server } from 'node:http'
-import { createSchema, createYoga, useReadinessCheck } from 'graphql-yoga'
+import { Server } from 'node:http'
+import type pg from 'pg'
+import { createSchema, createYoga } from 'graphql-yoga'
 import type { DataSource } from 'typeorm'
+import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js'
 import type { Logger } from '../logger.js'
 import { registry } from '../metrics.js'
+import { startChangeFeed } from './change-feed.js'
+import { createContext, type ApiContext } from './context.js'
+import { useCostLimit } from './plugins/use-cost-limit.js'
+import { useDepthLimit } from './plugins/use-depth-limit.js'
+import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
-import { createLoaders, createResolvers, type ApiContext } from './resolvers.js'
-import { typeDefs } from './schema.graphql.js'
+import { useOperationMetrics } from './plugins/use-operation-metrics.js'
+import { createResolvers } from './resolvers/index.js'
+import { typeDefs } from './schema/index.js'
+import { createSql } from './sql.js'
+import { indexStatus } from './status.js'
+import { serveWebSocket } from './websocket.js'
 
-/** The GraphQL API: `/graphql` (GraphiQL on GET from a browser), `/healthz` (readiness), `/metrics`. */
-export function createApi(db: DataSource, logger: Logger) {
-  return createYoga<{}, ApiContext>({
-    schema: createSchema({ typeDefs, resolvers: createResolvers(db) }),
-    context: () => ({ loaders: createLoaders(db) }),
+export interface ApiOptions {
+  /** Deepest nesting of fields an operation may have (default 12). */
+  maxDepth?: number
+  /** Highest estimated cost an operation may have (default 10,000; see query-cost.ts). */
+  maxCost?: number
+  /** /healthz answers 503 while the index is more blocks than this behind the chain head (default: no limit). */
+  maxReadyLag?: number
+}
+
+export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000 }
+
+/**
+ * The GraphQL API: `/graphql` (queries and SSE subscriptions; GraphiQL on GET from a browser), `/healthz`
+ * (readiness with the lag) and `/healthz/live`, `/metrics`. It holds a LISTEN connection of its own for the
+ * subscriptions, released by `yoga.dispose()`.
+ */
+export function createApi(db: DataSource, logger: Logger, options: ApiOptions = {}) {
+  const feed = startChangeFeed({ connection: listenerConnection(db), logger })
+  const yoga = createYoga<object, ApiContext>({
+    schema: createSchema<ApiContext>({ typeDefs, resolvers: createResolvers(feed.bus) }),
+    context: () => createContext(db),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: logger,
     plugins: [
-      useReadinessCheck({ endpoint: '/healthz', check: async () => (await db.query('SELECT 1')).length === 1 }),
+      useHealthCheck({
+        status: async () => ({ ...(await indexStatus(createSql(db))), changeFeed: feed.listening ? 'listening' : 'disconnected' }),
+        maxReadyLag: options.maxReadyLag,
+      }),
       useMetricsEndpoint(registry),
+      useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
+      useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
+      useOperationMetrics(),
     ],
   })
+  yoga.disposableStack.defer(() => feed.close())
+  return yoga
 }
 
-export async function startApiServer(options: { db: DataSource; logger: Logger; port: number }): Promise<Server> {
-  const server = createServer(createApi(options.db, options.logger))
+/** The change feed connects like the data source does, on a connection of its own. */
+function listenerConnection(db: DataSource): pg.ClientConfig {
+  const options = db.options as PostgresConnectionOptions
+  const extra = options.extra as { options?: string } | undefined
+  return {
+    connectionString: options.url,
+    host: options.host,
+    port: options.port,
+    user: options.username,
+    password: typeof options.password === 'string' ? options.password : undefined,
+    database: options.database,
+    options: extra?.options,
+  }
+}
+
+/** An HTTP server whose `close` also ends subscriptions (WebSocket and SSE) and the change feed. */
+export class ApiServer extends Server {
+  shutdown: () => Promise<void> = async () => {}
+  private closing?: Promise<void>
+
+  override close(callback?: (err?: Error) => void): this {
+    super.close(callback)
+    this.closing ??= this.shutdown().finally(() => this.closeAllConnections())
+    return this
+  }
+}
+
+export async function startApiServer(options: { db: DataSource; logger: Logger; port: number } & ApiOptions): Promise<ApiServer> {
+  const yoga = createApi(options.db, options.logger, options)
+  const server = new ApiServer(yoga)
+  const websocket = serveWebSocket(server, yoga as never)
+  server.shutdown = async () => {
+    await websocket.close()
+    await yoga.dispose()
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, '0.0.0.0', resolve)
   })
   const address = server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
-  options.logger.info({ url: `http://127.0.0.1:${port}/graphql` }, 'GraphQL API listening')
+  options.logger.info({ url: `http://127.0.0.1:${port}/graphql` }, 'GraphQL API listening (HTTP, SSE and WebSocket)')
   return server
 }

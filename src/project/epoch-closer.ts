@@ -18,8 +18,10 @@ export function startEpochCloser(options: {
   epochBlocks: number
   logger: Logger
   intervalMs?: number
+  /** How long a record still being ingested (pending or unpublished) may hold a close back. */
+  inFlightGraceSeconds?: number
 }): { stop(): Promise<void> } {
-  const { db, log, group, usageTopic, epochBlocks, logger, intervalMs = 1000 } = options
+  const { db, log, group, usageTopic, epochBlocks, logger, intervalMs = 1000, inFlightGraceSeconds = 600 } = options
   let stopped = false
   let running: Promise<void> = Promise.resolve()
 
@@ -33,11 +35,25 @@ export function startEpochCloser(options: {
     return [...ends].every(([partition, end]) => (applied.get(partition) ?? 0n) >= end)
   }
 
+  /**
+   * Records the usage ingester holds (waiting for their node or model to be projected, or claimed and not yet
+   * acknowledged by the log) are on their way too; they hold a close back for a bounded grace period, so that a
+   * record from a node that never registers cannot hold an epoch open.
+   */
+  async function usageInFlight(): Promise<boolean> {
+    const [row] = await db.query(
+      `SELECT (SELECT count(*) FROM usage_pending WHERE received_at > now() - make_interval(secs => $1))
+            + (SELECT count(*) FROM usage_record_seen WHERE published_at IS NULL AND claimed_at > now() - make_interval(secs => $1)) AS n`,
+      [inFlightGraceSeconds],
+    )
+    return Number(row.n) > 0
+  }
+
   async function closeIfDue(): Promise<void> {
     const [state] = await db.query('SELECT max(finalized_height) AS height FROM chain_state')
     if (state?.height == null) return
     const [due] = await db.query(`SELECT count(*)::int AS n FROM epoch WHERE status = 'OPEN' AND last_block <= $1`, [state.height])
-    if (due.n === 0 || !(await usageCaughtUp())) return
+    if (due.n === 0 || (await usageInFlight()) || !(await usageCaughtUp())) return
     await db.transaction(async (em) => {
       // The group's offset rows are locked by every projector transaction: holding them orders this close
       // against concurrent batches of any instance of the group.

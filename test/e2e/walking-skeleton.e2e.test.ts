@@ -64,7 +64,7 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
         id: string
         owner: { id: string }
         metadataURI: string
-        contributions: { id: string; contentHash: string; stake: string; status: string; contributor: { id: string }; datanet: { id: string } }[]
+        contributions: { nodes: { id: string; contentHash: string; stake: string; status: string; contributor: { id: string }; datanet: { id: string } }[] }
       } | null
     }
     const query = /* GraphQL */ `
@@ -73,13 +73,15 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
           id
           owner { id }
           metadataURI
-          contributions { id contentHash stake status contributor { id } datanet { id } }
+          contributions { nodes { id contentHash stake status contributor { id } datanet { id } } }
         }
       }`
     const result = await eventually(
       async () => {
         const data = await gql<Result>(graphqlUrl, query, { id: datanetId })
-        return data.datanet && data.datanet.contributions.length === 2 ? data.datanet : undefined
+        return data.datanet && data.datanet.contributions.nodes.length === 2
+          ? { ...data.datanet, contributions: data.datanet.contributions.nodes }
+          : undefined
       },
       90_000,
       'the datanet and both contributions in GraphQL',
@@ -96,12 +98,12 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
     expect(result.contributions.every((c) => c.status === 'PENDING' && c.contributor.id === me)).toBe(true)
     expect(result.contributions.every((c) => c.datanet.id === datanetId)).toBe(true)
 
-    const top = await gql<{ contributions: { id: string }[] }>(
+    const top = await gql<{ contributions: { nodes: { id: string }[] } }>(
       graphqlUrl,
-      `query ($d: ID!) { contributions(datanetId: $d) { id } }`,
+      `query ($d: ID!) { contributions(where: { datanet: { eq: $d } }) { nodes { id } } }`,
       { d: datanetId },
     )
-    expect(top.contributions.map((c) => c.id)).toEqual(result.contributions.map((c) => c.id))
+    expect(top.contributions.nodes.map((c) => c.id)).toEqual(result.contributions.map((c) => c.id))
   })
 
   it('committed the consumer offset with the rows and dead-lettered nothing', async () => {

@@ -95,7 +95,20 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
       if (attempt % 30 === 1) logger.warn({ chainId, attempt }, 'another ingester holds the cursor of this chain; waiting for it')
       await new Promise((resolve) => setTimeout(resolve, lockRetryMs))
     }
+    await this.orphanInterruptedPublication()
     return this.loadState()
+  }
+
+  /** Blocks a crashed predecessor was publishing when it died: undone now, delivered again if still canonical. */
+  private async orphanInterruptedPublication(): Promise<void> {
+    const [row]: { pending: HashAndHeight[] }[] = await this.options.db.query(
+      'SELECT pending FROM ingest_cursor WHERE chain_id = $1',
+      [this.options.chainId],
+    )
+    if (!row || row.pending.length === 0) return
+    this.options.logger.warn({ blocks: row.pending.length }, 'the last publication was interrupted: orphaning its blocks')
+    await this.publish([this.orphanedEvent([...row.pending].reverse())], [])
+    await this.options.db.query(`UPDATE ingest_cursor SET pending = '[]' WHERE chain_id = $1`, [this.options.chainId])
   }
 
   /**
@@ -185,6 +198,7 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     const events: Envelope[] = [...this.finalityOf(state)]
     if (orphanedBlocks.length > 0) events.push(this.orphanedEvent(orphanedBlocks))
     events.push(...buffer.events)
+    await this.markPending(state, info.newBlocks.slice(unchanged))
     await this.publish(events, buffer.deadLetters)
     this.announcedFinalHeight = state.height
     const top = nextChain.slice(finalizedPos + 1)
@@ -238,13 +252,24 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
     return rows[0] ?? { height: -1, hash: '0x', top: [] }
   }
 
-  private async saveState(state: HotDatabaseState): Promise<void> {
+  /** Saves the cursor, which also clears the pending blocks: their publication is complete. */
+  private async saveState(state: HotDatabaseState, pending: HashAndHeight[] = []): Promise<void> {
     await this.options.db.query(
-      `INSERT INTO ingest_cursor (chain_id, height, hash, top) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (chain_id) DO UPDATE SET height = excluded.height, hash = excluded.hash, top = excluded.top`,
-      [this.options.chainId, state.height, state.hash, JSON.stringify(state.top.map(({ height, hash }) => ({ height, hash })))],
+      `INSERT INTO ingest_cursor (chain_id, height, hash, top, pending) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (chain_id) DO UPDATE SET height = excluded.height, hash = excluded.hash, top = excluded.top,
+         pending = excluded.pending`,
+      [this.options.chainId, state.height, state.hash, refs(state.top), refs(pending)],
     )
   }
+
+  /** Records the hot blocks about to be published (see db/migrations/*-IngestPending.js). */
+  private async markPending(state: HotDatabaseState, blocks: HashAndHeight[]): Promise<void> {
+    if (blocks.length > 0) await this.saveState(state, blocks)
+  }
+}
+
+function refs(blocks: HashAndHeight[]): string {
+  return JSON.stringify(blocks.map(({ height, hash }) => ({ height, hash })))
 }
 
 /** The advisory-lock namespace of ingesters ("ing"); the chain id is the key. */

@@ -33,12 +33,18 @@ export class Inference {
     @ManyToOne_(() => Contributor, {nullable: true})
     modelOwner!: Contributor
 
+    /**
+     * The calling agent, when the settlement named a registered one.
+     */
     @Index_()
     @ManyToOne_(() => Agent, {nullable: true})
     agent!: Agent | undefined | null
 
+    /**
+     * The agentId the settlement named, as given (0: a direct call, without an agent).
+     */
     @StringColumn_({nullable: false})
-    agentId!: string
+    onChainAgentId!: string
 
     @StringColumn_({nullable: false})
     payer!: string

@@ -61,7 +61,7 @@ export async function onInferenceSettled(
     model: { id: modelId },
     modelOwner: { id: model.ownerId },
     agent: agent ? { id: agentId } : null,
-    agentId,
+    onChainAgentId: agentId,
     payer,
     fee: BigInt(fee),
     platformFee: BigInt(platformFee),

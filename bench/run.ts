@@ -1,0 +1,344 @@
+import { randomBytes } from 'node:crypto'
+import { mkdir, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import { fileURLToPath } from 'node:url'
+import { createInterface } from 'node:readline'
+import { parseArgs } from 'node:util'
+import { DEFAULT_DB_URL } from '../src/config.js'
+import { openDatabase } from '../src/db/data-source.js'
+import type { Envelope } from '../src/domain/envelope.js'
+import { DEFAULT_FEE_SPLIT } from '../src/domain/fee-split.js'
+import { createKafkaLog } from '../src/log/kafka-log.js'
+import { USAGE_PARTITIONS } from '../src/log/topics.js'
+import { createLogger } from '../src/logger.js'
+import { projectionDigest } from '../src/project/digest.js'
+import { applyBaselineBatch } from './baseline.js'
+import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
+import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
+import { createDatabase, deleteTopics, postgresVersion, requireKafka } from './services.js'
+
+const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof] [--keep]
+  --inferences N  settled inferences in the backlog, each with a usage record of ${ATTRIBUTIONS_PER_INFERENCE} attributions (default 1000000)
+  --runs R        projector and baseline runs; the median is reported (default 3)
+  --smoke         2000 inferences, 1 run: checks the harness still works (CI)
+  --cpu-prof      run the projector under node --cpu-prof (profiles in bench/results/profiles/)
+  --keep          keep the databases and topics afterwards
+Services as for the tests: KAFKA_BROKERS (default 127.0.0.1:9092, must be running), DB_URL (default ${DEFAULT_DB_URL}).`
+
+const { values: flags } = parseArgs({
+  options: {
+    inferences: { type: 'string' },
+    runs: { type: 'string' },
+    smoke: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+})
+if (flags.help) {
+  console.log(HELP)
+  process.exit(0)
+}
+
+const shape: BacklogShape = {
+  inferences: Number(flags.inferences ?? (flags.smoke ? 2_000 : 1_000_000)),
+  epochBlocks: 10_000,
+  epochs: 5,
+  chainId: 31337,
+}
+const runs = Number(flags.runs ?? (flags.smoke ? 1 : 3))
+const BASELINE_BATCH = 1_000
+/** Records per produce request: one record batch must stay under the broker's 1 MB message.max.bytes. */
+const PRELOAD_CHUNK = 500
+const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim())
+const adminUrl = process.env.DB_URL ?? DEFAULT_DB_URL
+const resultsDir = fileURLToPath(new URL('../../results/', import.meta.url))
+process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
+const logger = createLogger('warn', 'bench')
+const settings = { epochBlocks: shape.epochBlocks, defaultFeeSplit: DEFAULT_FEE_SPLIT }
+const cleanups: (() => Promise<void>)[] = []
+const progress = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
+
+interface ProjectionRun {
+  events: number
+  rows: number
+  seconds: number
+  /** The projector's only: from its "projector started" log line (without node's start, opening the database, creating topics). */
+  consumingSeconds?: number
+  /** The projector's only (the baseline runs inside the bench process). */
+  peakRssBytes?: number
+  deadLetters: number
+  digest: string
+  tables: Record<string, { rows: number; hash: string }>
+}
+
+async function main() {
+  await requireKafka(brokers)
+  const namespace = `bench-${randomBytes(4).toString('hex')}`
+  const topics = { chain: `${namespace}.chain.${shape.chainId}`, usage: `${namespace}.usage`, deadLetter: `${namespace}.deadletter` }
+  if (!flags.keep) cleanups.push(() => deleteTopics(brokers, Object.values(topics)))
+
+  progress(`preloading ${shape.inferences} inferences into Kafka (${namespace})`)
+  const preload = await preloadBacklog(topics)
+  progress(`preloaded ${preload.events} events in ${preload.seconds.toFixed(1)} s`)
+
+  const live: ProjectionRun[] = []
+  let lastLive: { url: string; group: string } | undefined
+  for (let run = 1; run <= runs; run++) {
+    const result = await projectorRun(namespace, run, preload.ends)
+    live.push(result.run)
+    lastLive = result.database
+    progress(`projector run ${run}: ${rate(result.run.events, result.run.seconds)} events/s`)
+  }
+
+  progress('replay of the last run')
+  const replay = await replayRun(namespace, lastLive!)
+  progress(`replay: ${rate(replay.records, replay.seconds)} events/s, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
+
+  const baseline: ProjectionRun[] = []
+  for (let run = 1; run <= runs; run++) {
+    baseline.push(await baselineRun(run))
+    progress(`baseline run ${run}: ${rate(baseline[run - 1].events, baseline[run - 1].seconds)} events/s`)
+  }
+
+  const results = summarise(preload, live, baseline, replay)
+  await mkdir(resultsDir, { recursive: true })
+  await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`)
+  printTable(results)
+  console.log(`\nwritten: bench/results/latest.json`)
+}
+
+async function preloadBacklog(topics: { chain: string; usage: string; deadLetter: string }) {
+  const log = createKafkaLog({ brokers, clientId: 'attrib-bench', logger })
+  try {
+    await log.ensureTopics([
+      { name: topics.chain, partitions: 1 },
+      { name: topics.usage, partitions: USAGE_PARTITIONS },
+      { name: topics.deadLetter, partitions: 1 },
+    ])
+    const producer = await log.producer()
+    const pending = { chain: [] as Parameters<typeof producer.send>[1], usage: [] as Parameters<typeof producer.send>[1] }
+    const started = Date.now()
+    const flush = async (topic: 'chain' | 'usage') => {
+      await producer.send(topics[topic], pending[topic])
+      pending[topic] = []
+    }
+    for (const { topic, record } of backlog(shape)) {
+      pending[topic].push(record)
+      if (pending[topic].length >= PRELOAD_CHUNK) await flush(topic)
+    }
+    await flush('chain')
+    await flush('usage')
+    const seconds = (Date.now() - started) / 1000
+    const ends = new Map<string, bigint>()
+    for (const topic of [topics.chain, topics.usage]) {
+      for (const [partition, end] of await log.endOffsets(topic)) ends.set(`${topic}/${partition}`, end)
+    }
+    const events = Number([...ends.values()].reduce((a, b) => a + b, 0n))
+    return { ends, events, seconds }
+  } finally {
+    await log.close()
+  }
+}
+
+function projectorEnv(namespace: string, dbUrl: string, group: string): Record<string, string> {
+  return {
+    DB_URL: dbUrl,
+    KAFKA_BROKERS: brokers.join(','),
+    TOPIC_NAMESPACE: namespace,
+    PROJECTOR_GROUP: group,
+    CHAIN_ID: String(shape.chainId),
+    EPOCH_BLOCKS: String(shape.epochBlocks),
+    LOG_LEVEL: 'warn',
+  }
+}
+
+/** `attrib project` from offset zero into a fresh database until the backlog is applied and its epochs closed. */
+async function projectorRun(namespace: string, run: number, ends: Map<string, bigint>) {
+  const database = await createDatabase(adminUrl, `live${run}`)
+  if (!flags.keep) cleanups.push(database.drop)
+  await (await openDatabase(database.url, { poolSize: 2 })).destroy() // migrate now, so the run measures projection
+  const group = `${namespace}-run${run}`
+  const nodeArgs = flags['cpu-prof']
+    ? ['--cpu-prof', '--cpu-prof-dir', `${resultsDir}profiles`, '--import', new URL('./exit-on-sigterm.js', import.meta.url).href]
+    : []
+  const started = Date.now()
+  const projector = startAttrib(['project'], { ...projectorEnv(namespace, database.url, group), LOG_LEVEL: 'info' }, nodeArgs)
+  let consumingSince: number | undefined
+  createInterface({ input: projector.child.stderr! }).on('line', (line) => {
+    if (line.includes('"msg":"projector started"')) consumingSince ??= Date.now()
+  })
+  const rss = sampleRss(projector.child)
+  let drainedAt: number
+  try {
+    drainedAt = await waitUntilDrained({
+      dbUrl: database.url,
+      group,
+      ends,
+      isAlive: () => projector.child.exitCode == null,
+      diagnostics: projector.stderr,
+    })
+  } finally {
+    await projector.stop()
+  }
+  const peakRssBytes = await rss.stop()
+  const state = await projectionState(database.url)
+  const events = Number([...ends.values()].reduce((a, b) => a + b, 0n))
+  return {
+    database: { url: database.url, group },
+    run: {
+      events,
+      ...state,
+      seconds: (drainedAt - started) / 1000,
+      consumingSeconds: (drainedAt - (consumingSince ?? started)) / 1000,
+      peakRssBytes,
+    } satisfies ProjectionRun,
+  }
+}
+
+async function projectionState(dbUrl: string) {
+  const db = await openDatabase(dbUrl, { poolSize: 2 })
+  try {
+    const { digest, tables } = await projectionDigest(db)
+    const [{ n }] = await db.query('SELECT count(*)::int AS n FROM dead_letter')
+    return { digest, tables, rows: Object.values(tables).reduce((sum, t) => sum + t.rows, 0), deadLetters: n as number }
+  } finally {
+    await db.destroy()
+  }
+}
+
+/** `attrib replay --no-switch` over the last live run: rebuilds from the log and compares digests. */
+async function replayRun(namespace: string, live: { url: string; group: string }) {
+  const started = Date.now()
+  const replay = startAttrib(['replay', '--no-switch'], projectorEnv(namespace, live.url, live.group))
+  const rss = sampleRss(replay.child)
+  const code = await replay.exited
+  const peakRssBytes = await rss.stop()
+  const seconds = (Date.now() - started) / 1000
+  if (code !== 0 && code !== 2) throw new Error(`attrib replay failed (exit ${code}):\n${replay.stderr()}`)
+  const result = JSON.parse(replay.stdout()) as { liveDigest: string; replayDigest: string; records: number; batches: number }
+  return { ...result, seconds, peakRssBytes, digestsEqual: result.liveDigest === result.replayDigest }
+}
+
+/** The same envelopes through the conventional squid-style handler (baseline.ts), in batches, without Kafka. */
+async function baselineRun(run: number): Promise<ProjectionRun> {
+  const database = await createDatabase(adminUrl, `baseline${run}`)
+  if (!flags.keep) cleanups.push(database.drop)
+  const db = await openDatabase(database.url, { poolSize: 2 })
+  let events = 0
+  let busyMs = 0
+  try {
+    let batch: Buffer[] = []
+    const apply = async () => {
+      // Only decoding and applying are timed: generating the backlog is not the handler's work.
+      const started = performance.now()
+      const envelopes = batch.map((bytes) => JSON.parse(bytes.toString('utf8')) as Envelope)
+      await applyBaselineBatch(db, envelopes, settings)
+      busyMs += performance.now() - started
+      events += batch.length
+      batch = []
+    }
+    for (const { record } of backlog(shape)) {
+      batch.push(record.value)
+      if (batch.length >= BASELINE_BATCH) await apply()
+    }
+    if (batch.length > 0) await apply()
+  } finally {
+    await db.destroy()
+  }
+  const state = await projectionState(database.url)
+  return { events, ...state, seconds: busyMs / 1000 }
+}
+
+/** Tables the baseline does not write by design (it does not close epochs): left out of the comparison. */
+const BASELINE_SKIPS = new Set(['epoch', 'epoch_payout'])
+
+function summarise(
+  preload: { events: number; seconds: number },
+  live: ProjectionRun[],
+  baseline: ProjectionRun[],
+  replay: Awaited<ReturnType<typeof replayRun>>,
+) {
+  const summary = (runs: ProjectionRun[]) => ({
+    eventsPerSecond: median(runs.map((r) => r.events / r.seconds)),
+    rowsPerSecond: median(runs.map((r) => r.rows / r.seconds)),
+    seconds: median(runs.map((r) => r.seconds)),
+    runs: runs.map(({ tables: _tables, ...r }) => r),
+  })
+  const ours = { ...summary(live), consumingEventsPerSecond: median(live.map((r) => r.events / r.consumingSeconds!)) }
+  const theirs = summary(baseline)
+  const liveTables = live[live.length - 1].tables
+  const baselineTables = baseline[baseline.length - 1].tables
+  const compared = Object.keys(liveTables).filter((t) => !BASELINE_SKIPS.has(t))
+  return {
+    at: new Date().toISOString(),
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      postgres: pgVersion,
+      kafka: `broker at ${brokers.join(',')}`,
+    },
+    backlog: {
+      ...shape,
+      attributionsPerInference: ATTRIBUTIONS_PER_INFERENCE,
+      events: preload.events,
+      entityRows: live[live.length - 1].rows,
+      preloadSeconds: preload.seconds,
+    },
+    runs,
+    projection: ours,
+    baseline: {
+      ...theirs,
+      batchSize: BASELINE_BATCH,
+      tablesIdenticalToProjection: compared.filter((t) => liveTables[t].hash === baselineTables[t].hash),
+      tablesDifferent: compared.filter((t) => liveTables[t].hash !== baselineTables[t].hash),
+      notWritten: [...BASELINE_SKIPS],
+    },
+    ratioOursToBaseline: ours.eventsPerSecond / theirs.eventsPerSecond,
+    replay: {
+      eventsPerSecond: replay.records / replay.seconds,
+      seconds: replay.seconds,
+      records: replay.records,
+      batches: replay.batches,
+      peakRssBytes: replay.peakRssBytes,
+      liveDigest: replay.liveDigest,
+      replayDigest: replay.replayDigest,
+      digestsEqual: replay.digestsEqual,
+    },
+    memory: { projectorPeakRssBytes: Math.max(...live.map((r) => r.peakRssBytes!)) },
+    graphql: { measured: false, reason: 'the API is being rewritten; autocannon (50 connections, 20 s) not run' },
+  }
+}
+
+function printTable(r: ReturnType<typeof summarise>) {
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+  const rows: [string, string, string][] = [
+    ['backlog', `${r.backlog.inferences} inferences, ${r.backlog.events} events`, `${r.backlog.entityRows} entity rows; ${r.runs} run(s), median`],
+    ['projector (Kafka → Postgres)', `${rate(r.projection.eventsPerSecond)} events/s`, `${rate(r.projection.rowsPerSecond)} rows/s; ${r.projection.seconds.toFixed(1)} s wall; ${rate(r.projection.consumingEventsPerSecond)} events/s once consuming`],
+    ['baseline (squid-style typeorm)', `${rate(r.baseline.eventsPerSecond)} events/s`, `${rate(r.baseline.rowsPerSecond)} rows/s; ${r.baseline.seconds.toFixed(1)} s in handler`],
+    ['ours / baseline', `${r.ratioOursToBaseline.toFixed(2)}x`, `baseline rows identical in ${r.baseline.tablesIdenticalToProjection.length}/${r.baseline.tablesIdenticalToProjection.length + r.baseline.tablesDifferent.length} tables${r.baseline.tablesDifferent.length ? ` (differ: ${r.baseline.tablesDifferent.join(', ')})` : ''}`],
+    ['replay (attrib replay)', `${rate(r.replay.eventsPerSecond)} events/s`, `${r.replay.seconds.toFixed(1)} s; digest ${r.replay.digestsEqual ? 'equals live' : 'DIFFERS from live'}`],
+    ['projector peak RSS', mib(r.memory.projectorPeakRssBytes), `replay peak RSS ${mib(r.replay.peakRssBytes)}`],
+    ['GraphQL (autocannon 50 conn, 20 s)', 'not measured', 'API being rewritten'],
+  ]
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
+  console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)
+  for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '))
+}
+
+function rate(count: number, seconds = 1): string {
+  return Math.round(count / seconds).toLocaleString('en-US')
+}
+
+let pgVersion = ''
+try {
+  pgVersion = await postgresVersion(adminUrl)
+  await main()
+} catch (err) {
+  console.error(err)
+  process.exitCode = 1
+} finally {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => console.error('cleanup failed:', err))
+}

@@ -1,0 +1,110 @@
+import { userError } from './errors.js'
+import { normalise } from './filters.js'
+import type { Sql } from './sql.js'
+
+/**
+ * Rankings by earnings. Each scope has its own statement, chosen here: the per-epoch stat tables answer the
+ * wide scopes from an index, the attribution edges the narrow ones. Ties go to the lower id, so a ranking is
+ * deterministic.
+ */
+
+export interface EarningsScope {
+  model?: string | null
+  datanet?: string | null
+  contributor?: string | null
+  epoch?: number | null
+}
+
+export const MAX_RANKING = 100
+
+interface Ranked {
+  id: string
+  amount: string
+  count: number
+}
+
+const CONTRIBUTORS = {
+  model: `SELECT e.contributor_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
+    FROM inference i JOIN attribution_edge e ON e.inference_id = i.id
+    WHERE i.model_id = $1 AND ($2::int IS NULL OR i.epoch = $2) AND ($3::text IS NULL OR e.datanet_id = $3)
+    GROUP BY e.contributor_id ORDER BY sum(e.amount) DESC, e.contributor_id LIMIT $4`,
+  datanet: `SELECT e.contributor_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
+    FROM attribution_edge e WHERE e.datanet_id = $1 AND ($2::int IS NULL OR e.epoch = $2)
+    GROUP BY e.contributor_id ORDER BY sum(e.amount) DESC, e.contributor_id LIMIT $3`,
+  // s.amount, not the text alias "amount": a bare name in ORDER BY means the output column.
+  epoch: `SELECT s.contributor_id AS id, s.amount::text AS amount, s.attributions AS count FROM contributor_epoch_stat s
+    WHERE s.epoch = $1 ORDER BY s.amount DESC, s.contributor_id LIMIT $2`,
+  all: `SELECT contributor_id AS id, sum(amount)::text AS amount, sum(attributions)::int AS count FROM contributor_epoch_stat
+    GROUP BY contributor_id ORDER BY sum(amount) DESC, contributor_id LIMIT $1`,
+}
+
+const DATANETS = {
+  model: `SELECT e.datanet_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
+    FROM inference i JOIN attribution_edge e ON e.inference_id = i.id
+    WHERE i.model_id = $1 AND ($2::int IS NULL OR i.epoch = $2) AND ($3::text IS NULL OR e.contributor_id = $3)
+    GROUP BY e.datanet_id ORDER BY sum(e.amount) DESC, e.datanet_id LIMIT $4`,
+  contributor: `SELECT e.datanet_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
+    FROM attribution_edge e WHERE e.contributor_id = $1 AND ($2::int IS NULL OR e.epoch = $2)
+    GROUP BY e.datanet_id ORDER BY sum(e.amount) DESC, e.datanet_id LIMIT $3`,
+  epoch: `SELECT s.datanet_id AS id, s.amount::text AS amount, s.attributions AS count FROM datanet_epoch_stat s
+    WHERE s.epoch = $1 ORDER BY s.amount DESC, s.datanet_id LIMIT $2`,
+  all: `SELECT datanet_id AS id, sum(amount)::text AS amount, sum(attributions)::int AS count FROM datanet_epoch_stat
+    GROUP BY datanet_id ORDER BY sum(amount) DESC, datanet_id LIMIT $1`,
+}
+
+const MODELS = {
+  attributed: `SELECT i.model_id AS id, sum(e.amount)::text AS amount, count(DISTINCT i.id)::int AS count
+    FROM attribution_edge e JOIN inference i ON i.id = e.inference_id
+    WHERE ($1::text IS NULL OR e.datanet_id = $1) AND ($2::text IS NULL OR e.contributor_id = $2)
+      AND ($3::int IS NULL OR e.epoch = $3)
+    GROUP BY i.model_id ORDER BY sum(e.amount) DESC, i.model_id LIMIT $4`,
+  fees: `SELECT model_id AS id, sum(net_fees)::text AS amount, sum(inferences)::int AS count FROM model_epoch_stat
+    WHERE ($1::int IS NULL OR epoch = $1)
+    GROUP BY model_id ORDER BY sum(net_fees) DESC, model_id LIMIT $2`,
+}
+
+function checkSize(first: number): number {
+  if (!Number.isInteger(first) || first < 0) throw userError('first must be a non-negative integer')
+  if (first > MAX_RANKING) throw userError(`A ranking holds at most ${MAX_RANKING} rows`, 'PAGE_SIZE_EXCEEDED', { max: MAX_RANKING })
+  return first
+}
+
+function ranked(rows: Ranked[]) {
+  return rows.map((row, index) => ({ rank: index + 1, id: row.id, amount: row.amount, count: row.count }))
+}
+
+function contributorOf(scope: EarningsScope): string | null {
+  return scope.contributor == null ? null : (normalise('scope.contributor', 'address', scope.contributor) as string)
+}
+
+export async function topContributors(sql: Sql, scope: EarningsScope, first: number) {
+  const size = checkSize(first)
+  if (scope.contributor != null) throw userError('topContributors ranks contributors: scope them by model, datanet or epoch')
+  const epoch = scope.epoch ?? null
+  if (scope.model != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.model, [scope.model, epoch, scope.datanet ?? null, size]))
+  if (scope.datanet != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.datanet, [scope.datanet, epoch, size]))
+  if (epoch != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.epoch, [epoch, size]))
+  return ranked(await sql.query<Ranked>(CONTRIBUTORS.all, [size]))
+}
+
+export async function topDatanets(sql: Sql, scope: EarningsScope, first: number) {
+  const size = checkSize(first)
+  if (scope.datanet != null) throw userError('topDatanets ranks datanets: scope them by model, contributor or epoch')
+  const epoch = scope.epoch ?? null
+  const contributor = contributorOf(scope)
+  if (scope.model != null) return ranked(await sql.query<Ranked>(DATANETS.model, [scope.model, epoch, contributor, size]))
+  if (contributor != null) return ranked(await sql.query<Ranked>(DATANETS.contributor, [contributor, epoch, size]))
+  if (epoch != null) return ranked(await sql.query<Ranked>(DATANETS.epoch, [epoch, size]))
+  return ranked(await sql.query<Ranked>(DATANETS.all, [size]))
+}
+
+export async function topModels(sql: Sql, scope: EarningsScope, first: number) {
+  const size = checkSize(first)
+  if (scope.model != null) throw userError('topModels ranks models: scope them by datanet, contributor or epoch')
+  const epoch = scope.epoch ?? null
+  const contributor = contributorOf(scope)
+  if (scope.datanet != null || contributor != null) {
+    return ranked(await sql.query<Ranked>(MODELS.attributed, [scope.datanet ?? null, contributor, epoch, size]))
+  }
+  return ranked(await sql.query<Ranked>(MODELS.fees, [epoch, size]))
+}

@@ -1,0 +1,117 @@
+import pg from 'pg'
+import type { Logger } from '../logger.js'
+import { apiMetrics } from './api-metrics.js'
+import { ChangeBus, type EarningsChange, type InferenceChange, type RollbackChange } from './change-bus.js'
+
+/** The channel the projection's triggers notify (db/migrations/1795620000000-ApiNotifications.js). */
+export const CHANGES_CHANNEL = 'attrib_changes'
+
+export interface ChangeFeed {
+  bus: ChangeBus
+  /** Whether LISTEN is in place right now (changes committed meanwhile are delivered). */
+  readonly listening: boolean
+  close(): Promise<void>
+}
+
+const RETRY_MS = { first: 500, max: 15_000 }
+
+/**
+ * Fans the projection's committed changes out to this instance's subscribers: one dedicated connection
+ * LISTENs, and each notification is published on a local bus. Every instance holds its own listener, so
+ * each delivers every change. Notifications sent while the connection is down are lost (Postgres keeps none
+ * for absent listeners); it reconnects with backoff and logs the gap.
+ */
+export function startChangeFeed(options: { connection: pg.ClientConfig; logger: Logger }): ChangeFeed {
+  const { logger } = options
+  const bus = new ChangeBus()
+  let client: pg.Client | undefined
+  let closed = false
+  let retryTimer: NodeJS.Timeout | undefined
+  let delay = RETRY_MS.first
+  let listening = false
+
+  function publish(payload: string, schema: string) {
+    let change: Record<string, unknown>
+    try {
+      change = JSON.parse(payload)
+    } catch {
+      logger.warn({ payload }, 'unreadable change notification')
+      return
+    }
+    // A replay rebuilds the projection in another schema of the same database: not ours (yet).
+    if (change.schema !== schema) return
+    apiMetrics.notifications.inc({ kind: String(change.kind) })
+    switch (change.kind) {
+      case 'inference':
+        return bus.publish('inference', change as unknown as InferenceChange)
+      case 'earnings':
+        return bus.publish('earnings', change as unknown as EarningsChange)
+      case 'epochClosed':
+        return bus.publish('epochClosed', { id: String(change.id) })
+      case 'rollback':
+        return bus.publish('rollback', change as unknown as RollbackChange)
+      default:
+        logger.warn({ kind: change.kind }, 'unknown change notification')
+    }
+  }
+
+  function retryLater(failed: pg.Client, err?: unknown) {
+    if (client !== failed && client !== undefined) return // already replaced
+    client = undefined
+    listening = false
+    apiMetrics.feedConnected.set(0)
+    failed.removeAllListeners()
+    failed.on('error', () => {}) // a late socket error must not crash the process
+    failed.end().catch(() => {})
+    if (closed || retryTimer) return
+    logger.warn({ err, retryInMs: delay }, 'change feed disconnected: subscriptions miss changes until it reconnects')
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined
+      void connect()
+    }, delay)
+    delay = Math.min(delay * 2, RETRY_MS.max)
+  }
+
+  async function connect() {
+    const next = new pg.Client({ ...options.connection, application_name: 'attrib-api-changes' })
+    client = next
+    next.on('error', (err) => retryLater(next, err))
+    next.on('end', () => retryLater(next))
+    try {
+      await next.connect()
+      const [{ schema }] = (await next.query<{ schema: string }>('SELECT current_schema() AS schema')).rows
+      next.on('notification', (message) => {
+        if (message.channel === CHANGES_CHANNEL && message.payload) publish(message.payload, schema)
+      })
+      await next.query(`LISTEN ${CHANGES_CHANNEL}`)
+      if (closed) return void next.end().catch(() => {})
+      delay = RETRY_MS.first
+      apiMetrics.feedConnected.set(1)
+      listening = true
+      logger.info({ schema }, 'change feed listening')
+    } catch (err) {
+      retryLater(next, err)
+    }
+  }
+
+  void connect()
+  return {
+    bus,
+    get listening() {
+      return listening
+    },
+    async close() {
+      closed = true
+      listening = false
+      clearTimeout(retryTimer)
+      const last = client
+      client = undefined
+      apiMetrics.feedConnected.set(0)
+      if (last) {
+        last.removeAllListeners()
+        last.on('error', () => {})
+        await last.end().catch(() => {})
+      }
+    },
+  }
+}

@@ -1,0 +1,154 @@
+import {
+  beyondCursor,
+  cursorColumns,
+  cursorConditions,
+  orderSql,
+  planPage,
+  toConnection,
+  type Connection,
+  type ConnectionArgs,
+  type PagePlan,
+} from './connection.js'
+import type { EntitySpec } from './entities/index.js'
+import { filterConditions } from './filters.js'
+import { SqlParams, type Sql } from './sql.js'
+
+/** A projected row, its columns aliased to GraphQL field names. */
+export type Row = Record<string, unknown>
+
+/** One relation by which a parent lists an entity (e.g. a datanet's contributions). */
+export interface ParentScope {
+  relation: string
+  id: string
+}
+
+function planFor(spec: EntitySpec, args: ConnectionArgs): PagePlan {
+  const [defaultField, defaultDirection] = spec.defaultOrder
+  return planPage(args, { columns: spec.order, key: spec.key, defaultField, defaultDirection })
+}
+
+function parentOf(spec: EntitySpec, relation: string) {
+  const parent = spec.parents[relation]
+  if (!parent) throw new Error(`${spec.table} has no parent relation ${relation}`)
+  return parent
+}
+
+function whereClause(conditions: string[]): string {
+  return conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''
+}
+
+/** Conditions shared by a page, its count and its neighbour check: the parent (if any) and the filters. */
+function scopeConditions(params: SqlParams, spec: EntitySpec, args: ConnectionArgs, scope?: ParentScope) {
+  const conditions = filterConditions(params, spec.filters, args.where)
+  if (!scope) return { join: '', conditions }
+  const parent = parentOf(spec, scope.relation)
+  return { join: parent.join ?? '', conditions: [`${parent.sql} = ${params.add(scope.id, parent.type)}`, ...conditions] }
+}
+
+/** One page of a top-level list, or of one parent's children. */
+export async function listPage(sql: Sql, spec: EntitySpec, args: ConnectionArgs, scope?: ParentScope): Promise<Connection<Row>> {
+  const plan = planFor(spec, args)
+  const params = new SqlParams()
+  const { join, conditions } = scopeConditions(params, spec, args, scope)
+  const rows = await sql.query<Row>(
+    `SELECT ${spec.columns}, ${cursorColumns(plan)} FROM ${spec.table} t ${join}
+     ${whereClause([...conditions, ...cursorConditions(params, plan)])}
+     ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}`,
+    params.values,
+  )
+  return toConnection(rows, plan, {
+    count: () => countRows(sql, spec, args, scope),
+    beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, scope),
+  })
+}
+
+/**
+ * The same page of children for many parents in one statement (a LATERAL subquery per parent keeps each
+ * parent's page an index scan), for the dataloaders.
+ */
+export async function listPagesByParent(
+  sql: Sql,
+  spec: EntitySpec,
+  relation: string,
+  parentIds: readonly string[],
+  args: ConnectionArgs,
+  count: (parentId: string) => Promise<number>,
+): Promise<Connection<Row>[]> {
+  const plan = planFor(spec, args)
+  const parent = parentOf(spec, relation)
+  const params = new SqlParams()
+  const parents = params.add(parentIds, `${parent.type}[]`)
+  const conditions = [`${parent.sql} = p.parent`, ...filterConditions(params, spec.filters, args.where), ...cursorConditions(params, plan)]
+  const rows = await sql.query<Row & { __parent: unknown }>(
+    `SELECT p.parent::text AS "__parent", x.* FROM unnest(${parents}) AS p(parent)
+     CROSS JOIN LATERAL (
+       SELECT ${spec.columns}, ${cursorColumns(plan)} FROM ${spec.table} t ${parent.join ?? ''}
+       ${whereClause(conditions)} ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}
+     ) x`,
+    params.values,
+  )
+  const byParent = new Map<string, Row[]>(parentIds.map((id) => [id, []]))
+  for (const row of rows) byParent.get(String(row.__parent))?.push(row)
+  return parentIds.map((id) =>
+    toConnection(byParent.get(id)!, plan, {
+      count: () => count(id),
+      beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, { relation, id }),
+    }),
+  )
+}
+
+export async function countRows(sql: Sql, spec: EntitySpec, args: ConnectionArgs, scope?: ParentScope): Promise<number> {
+  const params = new SqlParams()
+  const { join, conditions } = scopeConditions(params, spec, args, scope)
+  const [row] = await sql.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ${spec.table} t ${join} ${whereClause(conditions)}`,
+    params.values,
+  )
+  return row.n
+}
+
+/** Children counts for many parents in one statement. */
+export async function countByParent(
+  sql: Sql,
+  spec: EntitySpec,
+  relation: string,
+  parentIds: readonly string[],
+  where: ConnectionArgs['where'],
+): Promise<number[]> {
+  const parent = parentOf(spec, relation)
+  const params = new SqlParams()
+  const conditions = [`${parent.sql} = ANY(${params.add(parentIds, `${parent.type}[]`)})`, ...filterConditions(params, spec.filters, where)]
+  const rows = await sql.query<{ parent: string; n: number }>(
+    `SELECT (${parent.sql})::text AS parent, count(*)::int AS n FROM ${spec.table} t ${parent.join ?? ''}
+     ${whereClause(conditions)} GROUP BY 1`,
+    params.values,
+  )
+  const counts = new Map(rows.map((r) => [r.parent, r.n]))
+  return parentIds.map((id) => counts.get(id) ?? 0)
+}
+
+async function rowsBeyond(
+  sql: Sql,
+  spec: EntitySpec,
+  args: ConnectionArgs,
+  plan: PagePlan,
+  cursor: string[],
+  side: 'before' | 'after',
+  scope?: ParentScope,
+): Promise<boolean> {
+  const params = new SqlParams()
+  const { join, conditions } = scopeConditions(params, spec, args, scope)
+  const [row] = await sql.query<{ found: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM ${spec.table} t ${join}
+       ${whereClause([...conditions, beyondCursor(params, plan, cursor, side)])}) AS found`,
+    params.values,
+  )
+  return row.found
+}
+
+/** Rows by primary key, in the order of `ids` (null where missing), for the dataloaders. */
+export async function rowsByIds(sql: Sql, spec: EntitySpec, ids: readonly string[]): Promise<(Row | null)[]> {
+  const rows = await sql.query<Row>(`SELECT ${spec.columns} FROM ${spec.table} t WHERE t.id = ANY($1::text[])`, [ids])
+  const byId = new Map(rows.map((r) => [String(r.id), r]))
+  return ids.map((id) => byId.get(id) ?? null)
+}

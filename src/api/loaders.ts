@@ -1,0 +1,49 @@
+import DataLoader from 'dataloader'
+import type { Connection, ConnectionArgs } from './connection.js'
+import { entities, type EntityName } from './entities/index.js'
+import { countByParent, listPagesByParent, rowsByIds, type Row } from './listing.js'
+import type { Sql } from './sql.js'
+
+/** Sums of attribution earnings per owner, for the `earned` fields (whitelisted statements). */
+const EARNINGS = {
+  contribution: 'SELECT contribution_id AS id, sum(amount)::text AS amount FROM attribution_edge WHERE contribution_id = ANY($1::text[]) GROUP BY 1',
+  contributor: 'SELECT contributor_id AS id, sum(amount)::text AS amount FROM contributor_epoch_stat WHERE contributor_id = ANY($1::text[]) GROUP BY 1',
+  datanet: 'SELECT datanet_id AS id, sum(amount)::text AS amount FROM datanet_epoch_stat WHERE datanet_id = ANY($1::text[]) GROUP BY 1',
+} as const
+
+export type Loaders = ReturnType<typeof createLoaders>
+
+/**
+ * Per-request batching: every lookup of one kind made while resolving one level of a query becomes one SQL
+ * statement (N+1 avoided). Loaders are keyed by what they load, including the page arguments of children.
+ */
+export function createLoaders(sql: Sql) {
+  const cache = new Map<string, DataLoader<string, unknown>>()
+  function loader<V>(key: string, batch: (ids: readonly string[]) => Promise<V[]>): DataLoader<string, V> {
+    let found = cache.get(key) as DataLoader<string, V> | undefined
+    if (!found) cache.set(key, (found = new DataLoader<string, V>(batch)) as DataLoader<string, unknown>)
+    return found
+  }
+
+  const childCount = (name: EntityName, relation: string, where: ConnectionArgs['where']) =>
+    loader(`count:${name}:${relation}:${JSON.stringify(where ?? {})}`, (ids) => countByParent(sql, entities[name], relation, ids, where))
+
+  return {
+    /** A row by primary key, or null. */
+    entity: (name: EntityName) => loader<Row | null>(`entity:${name}`, (ids) => rowsByIds(sql, entities[name], ids)),
+
+    /** A page of a parent's children (`relation` as in the child's spec), batched over parents with equal arguments. */
+    children: (name: EntityName, relation: string, args: ConnectionArgs) =>
+      loader<Connection<Row>>(`children:${name}:${relation}:${JSON.stringify(args)}`, (ids) =>
+        listPagesByParent(sql, entities[name], relation, ids, args, (id) => childCount(name, relation, args.where).load(id)),
+      ),
+
+    /** Wei earned through attribution, per contribution, contributor or datanet. */
+    earned: (owner: keyof typeof EARNINGS) =>
+      loader<string>(`earned:${owner}`, async (ids) => {
+        const rows = await sql.query<{ id: string; amount: string }>(EARNINGS[owner], [ids])
+        const sums = new Map(rows.map((r) => [r.id, r.amount]))
+        return ids.map((id) => sums.get(id) ?? '0')
+      }),
+  }
+}

@@ -1,0 +1,16 @@
+import type { ChangeBus } from '../change-bus.js'
+import { BigIntScalar, DateTimeScalar } from '../scalars.js'
+import { entityFieldResolvers } from './entity-fields.js'
+import { analyticsResolvers, queryResolvers } from './query.js'
+import { subscriptionResolvers } from './subscription.js'
+
+export function createResolvers(bus: ChangeBus) {
+  return {
+    BigInt: BigIntScalar,
+    DateTime: DateTimeScalar,
+    Query: queryResolvers(),
+    Subscription: subscriptionResolvers(bus),
+    ...entityFieldResolvers(),
+    ...analyticsResolvers(),
+  }
+}

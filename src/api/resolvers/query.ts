@@ -1,0 +1,141 @@
+import { topContributors, topDatanets, topModels, type EarningsScope } from '../analytics.js'
+import type { ConnectionArgs } from '../connection.js'
+import type { ApiContext } from '../context.js'
+import { entities, type EntityName } from '../entities/index.js'
+import { userError } from '../errors.js'
+import { hexId } from '../filters.js'
+import {
+  LINEAGE_RELATIONS,
+  MAX_LINEAGE_DEPTH,
+  MAX_LINEAGE_EDGES,
+  MAX_LINEAGE_FANOUT,
+  walkLineage,
+  type LineageDirection,
+  type LineageKind,
+} from '../lineage.js'
+import { listPage, type Row } from '../listing.js'
+import { deadLetterCounts, indexStatus } from '../status.js'
+
+type Id = { id: string }
+
+/** Top-level lists: the Query field and the entity it lists. */
+const LISTS: Record<string, EntityName> = {
+  contributors: 'Contributor',
+  datanets: 'Datanet',
+  contributions: 'Contribution',
+  contributionEvents: 'ContributionEvent',
+  models: 'Model',
+  agents: 'Agent',
+  inferenceNodes: 'InferenceNode',
+  stakes: 'Stake',
+  inferences: 'Inference',
+  attributions: 'AttributionEdge',
+  usageRecords: 'UsageRecord',
+  epochs: 'Epoch',
+  epochPayouts: 'EpochPayout',
+  contributorEpochStats: 'ContributorEpochStat',
+  datanetEpochStats: 'DatanetEpochStat',
+  modelEpochStats: 'ModelEpochStat',
+  agentEpochStats: 'AgentEpochStat',
+}
+
+/** Lookups by id; hex ids (addresses, inference ids) are matched in any letter case. */
+const LOOKUPS: Record<string, [EntityName, 'address' | 'hash' | 'plain']> = {
+  contributor: ['Contributor', 'address'],
+  datanet: ['Datanet', 'plain'],
+  contribution: ['Contribution', 'plain'],
+  model: ['Model', 'plain'],
+  agent: ['Agent', 'plain'],
+  inferenceNode: ['InferenceNode', 'address'],
+  stake: ['Stake', 'plain'],
+  inference: ['Inference', 'hash'],
+  usageRecord: ['UsageRecord', 'hash'],
+}
+
+const LINEAGE_ENTITY: Record<LineageKind, EntityName> = {
+  INFERENCE: 'Inference',
+  MODEL: 'Model',
+  DATANET: 'Datanet',
+  CONTRIBUTION: 'Contribution',
+  CONTRIBUTOR: 'Contributor',
+  AGENT: 'Agent',
+}
+
+interface LineageArgs {
+  kind: LineageKind
+  id: string
+  direction: LineageDirection
+  depth: number
+  fanout: number
+  maxEdges: number
+  relations?: string[] | null
+}
+
+function bounded(name: string, value: number, max: number): number {
+  if (!Number.isInteger(value) || value < 1 || value > max) throw userError(`${name} must be between 1 and ${max}`)
+  return value
+}
+
+function lineageRootId(kind: LineageKind, id: string): string {
+  if (kind === 'CONTRIBUTOR') return hexId('address', id, 'id')
+  if (kind === 'INFERENCE') return hexId('hash', id, 'id')
+  return id
+}
+
+async function lineage(args: LineageArgs, ctx: ApiContext) {
+  const id = lineageRootId(args.kind, args.id)
+  if (!(await ctx.loaders.entity(LINEAGE_ENTITY[args.kind]).load(id))) return null
+  const walked = await walkLineage(ctx.sql, {
+    kind: args.kind,
+    id,
+    direction: args.direction,
+    depth: bounded('depth', args.depth, MAX_LINEAGE_DEPTH),
+    fanout: bounded('fanout', args.fanout, MAX_LINEAGE_FANOUT),
+    maxEdges: bounded('maxEdges', args.maxEdges, MAX_LINEAGE_EDGES),
+    relations: args.relations ?? LINEAGE_RELATIONS,
+  })
+  return { root: walked.nodes[0], direction: args.direction, ...walked }
+}
+
+export function queryResolvers() {
+  const query: Record<string, (root: unknown, args: never, ctx: ApiContext) => unknown> = {}
+  for (const [field, name] of Object.entries(LISTS)) {
+    query[field] = (_, args: ConnectionArgs, ctx) => listPage(ctx.sql, entities[name], args)
+  }
+  for (const [field, [name, kind]] of Object.entries(LOOKUPS)) {
+    query[field] = (_, { id }: Id, ctx) => ctx.loaders.entity(name).load(kind === 'plain' ? id : hexId(kind, id, 'id'))
+  }
+  return {
+    ...query,
+    epoch: (_: unknown, { number }: { number: number }, ctx: ApiContext) => ctx.loaders.entity('Epoch').load(String(number)),
+    epochPayout: (_: unknown, { epoch, account }: { epoch: number; account: string }, ctx: ApiContext) =>
+      ctx.loaders.entity('EpochPayout').load(`${epoch}-${hexId('address', account, 'account')}`),
+    topContributors: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
+      topContributors(ctx.sql, args.scope ?? {}, args.first),
+    topDatanets: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
+      topDatanets(ctx.sql, args.scope ?? {}, args.first),
+    topModels: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
+      topModels(ctx.sql, args.scope ?? {}, args.first),
+    lineage: (_: unknown, args: LineageArgs, ctx: ApiContext) => lineage(args, ctx),
+    _meta: (_: unknown, __: unknown, ctx: ApiContext) => indexStatus(ctx.sql),
+    deadLetterCounts: (_: unknown, __: unknown, ctx: ApiContext) => deadLetterCounts(ctx.sql),
+  }
+}
+
+/** Ranked rows and lineage nodes carry ids; their entities load in batches. */
+export function analyticsResolvers() {
+  const ranked = (name: EntityName) => (row: Row, _: unknown, ctx: ApiContext) => ctx.loaders.entity(name).load(String(row.id))
+  return {
+    ContributorEarnings: { contributor: ranked('Contributor'), attributions: (row: Row) => row.count },
+    DatanetEarnings: { datanet: ranked('Datanet'), attributions: (row: Row) => row.count },
+    ModelEarnings: { model: ranked('Model'), inferences: (row: Row) => row.count },
+    LineageNode: {
+      entity: async (node: { kind: LineageKind; id: string }, _: unknown, ctx: ApiContext) => {
+        const name = LINEAGE_ENTITY[node.kind]
+        const row = await ctx.loaders.entity(name).load(node.id)
+        return row && { ...row, __typename: name }
+      },
+    },
+    Rollback: { meta: (_: unknown, __: unknown, ctx: ApiContext) => indexStatus(ctx.sql) },
+  }
+}
