@@ -59,14 +59,24 @@ describe('npm start: the embedded pipeline', () => {
     const [, dbUrl, rpcUrl] = banner
     expect(first.output()).toContain(`GraphiQL: http://127.0.0.1:${ports.gql}/graphql`)
 
-    type Datanets = { datanets: { id: string; owner: { id: string } }[] }
-    await eventually(async () => ((await gql<Datanets>(graphql, '{ datanets(first: 100) { id owner { id } } }')).datanets.length >= 2 ? true : undefined), 120_000, 'generated datanets in GraphQL')
-    const inferencesNow = () => withClient(dbUrl, async (db) => (await db.query('SELECT id FROM inference ORDER BY id')).rows.map((r) => r.id as string))
-    const modelsNow = () => withClient(dbUrl, async (db) => (await db.query('SELECT count(*)::int AS n FROM model')).rows[0].n as number)
-    await eventually(async () => ((await inferencesNow()).length >= 3 && (await modelsNow()) >= 1 ? true : undefined), 120_000, 'settled inferences')
-      .catch((err) => { throw new Error(`${err.message}\n${first.output().slice(-4000)}`) })
-    const datanetsBefore = (await gql<Datanets>(graphql, '{ datanets(first: 100) { id owner { id } } }')).datanets
-    const inferencesBefore = await inferencesNow()
+    type Graph = {
+      datanets: { nodes: { id: string; owner: { id: string } }[] }
+      models: { totalCount: number }
+      inferences: { nodes: { id: string }[] }
+    }
+    const graphNow = () =>
+      gql<Graph>(graphql, '{ datanets(first: 100) { nodes { id owner { id } } } models(first: 1) { totalCount } inferences(first: 100) { nodes { id } } }')
+    await eventually(
+      async () => {
+        const g = await graphNow()
+        return g.datanets.nodes.length >= 2 && g.models.totalCount >= 1 && g.inferences.nodes.length >= 3 ? true : undefined
+      },
+      150_000,
+      'generated datanets, models and inferences in GraphQL',
+    ).catch((err) => { throw new Error(`${err.message}\n${first.output().slice(-4000)}`) })
+    const before = await graphNow()
+    const datanetsBefore = before.datanets.nodes
+    const inferencesBefore = before.inferences.nodes.map((i) => i.id)
 
     first.child.kill('SIGINT')
     expect(await first.exited).toBe(0)
@@ -79,11 +89,11 @@ describe('npm start: the embedded pipeline', () => {
     runs.push(second)
     await eventually(async () => ((await answers(graphql, { query: '{ __typename }' })) ? true : undefined), 90_000, 'the restarted API')
       .catch((err) => { throw new Error(`${err.message}\n${second.output().slice(-4000)}`) })
-    const datanetsAfter = (await gql<Datanets>(graphql, '{ datanets(first: 100) { id owner { id } } }')).datanets
+    const datanetsAfter = (await graphNow()).datanets.nodes
     for (const datanet of datanetsBefore) expect(datanetsAfter).toContainEqual(datanet)
     expect(new Set(datanetsAfter.map((d) => d.id)).size).toBe(datanetsAfter.length)
     const [, secondDbUrl] = await eventually(async () => second.output().match(/served at (postgres:\/\/\S+)\)/) ?? undefined, 60_000, 'the second banner')
-    const inferencesAfter = await withClient(secondDbUrl, async (db) => (await db.query('SELECT id FROM inference ORDER BY id')).rows.map((r) => r.id as string))
+    const inferencesAfter = await withClient(secondDbUrl, async (db) => (await db.query('SELECT id FROM inference')).rows.map((r) => r.id as string))
     expect(inferencesAfter).toEqual(expect.arrayContaining(inferencesBefore))
     // the chain resumed too (anvil state kept): the ingester did not start over and re-apply old events
     const [{ dupes }] = await withClient(secondDbUrl, async (db) => (await db.query(
