@@ -5,6 +5,7 @@ import type { Envelope } from '../src/domain/envelope.js'
 import { epochOf, epochRange } from '../src/domain/epoch.js'
 import { splitDataPart, splitSettlement, type Attribution, type FeeSplit } from '../src/domain/fee-split.js'
 import { USAGE_RECORDED, type UsageRecord as SignedUsageRecord } from '../src/domain/usage-record.js'
+import { usageRecordEntity } from '../src/project/projections/settlements.js'
 import {
   Agent,
   AgentEpochStat,
@@ -239,7 +240,7 @@ class BatchState {
       model,
       modelOwner: model.owner,
       agent: agent ?? null,
-      agentId,
+      onChainAgentId: agentId,
       payer,
       fee: BigInt(fee),
       platformFee: BigInt(platformFee),
@@ -286,17 +287,7 @@ class BatchState {
 
   onUsage(record: SignedUsageRecord) {
     if (this.usage.has(record.inferenceId)) return
-    const usage = new UsageRecord({
-      id: record.inferenceId,
-      modelId: record.modelId,
-      agentId: record.agentId,
-      node: record.node,
-      tokensIn: record.tokensIn,
-      tokensOut: record.tokensOut,
-      timestamp: new Date(record.timestamp * 1000),
-      attributions: record.attributions,
-      joined: false,
-    })
+    const usage = usageRecordEntity(record)
     this.usage.set(usage.id, usage)
     this.changed.usage.add(usage)
     const inference = this.inferences.get(record.inferenceId)

@@ -161,8 +161,9 @@ async function join(em: EntityManager, inference: SettledInference, usage: Usage
   return undefined
 }
 
-async function insertUsageRecord(em: EntityManager, record: SignedUsageRecord): Promise<UsageRecord> {
-  const usage = new UsageRecord({
+/** The UsageRecord row of a signed record, not yet joined to its settlement. */
+export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
+  return new UsageRecord({
     id: record.inferenceId,
     modelId: record.modelId,
     agentId: record.agentId,
@@ -173,6 +174,10 @@ async function insertUsageRecord(em: EntityManager, record: SignedUsageRecord): 
     attributions: record.attributions,
     joined: false,
   })
+}
+
+async function insertUsageRecord(em: EntityManager, record: SignedUsageRecord): Promise<UsageRecord> {
+  const usage = usageRecordEntity(record)
   await em.insert(UsageRecord, { ...usage, attributions: record.attributions })
   return usage
 }
