@@ -15,7 +15,8 @@ import { projectionDigest } from '../src/project/digest.js'
 import { applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
-import { createDatabase, deleteTopics, postgresVersion, requireKafka } from './services.js'
+import { ensureKafka } from '../test/services/kafka.js'
+import { createDatabase, deleteTopics, postgresVersion } from './services.js'
 
 const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof] [--keep]
   --inferences N  settled inferences in the backlog, each with a usage record of ${ATTRIBUTIONS_PER_INFERENCE} attributions (default 1000000)
@@ -73,7 +74,9 @@ interface ProjectionRun {
 }
 
 async function main() {
-  await requireKafka(brokers)
+  // The same broker the tests use: reused when one answers, otherwise started here and stopped at the end.
+  const kafka = await ensureKafka({ brokers: brokers.join(',') })
+  cleanups.push(() => kafka.stop())
   const namespace = `bench-${randomBytes(4).toString('hex')}`
   const topics = { chain: `${namespace}.chain.${shape.chainId}`, usage: `${namespace}.usage`, deadLetter: `${namespace}.deadletter` }
   if (!flags.keep) cleanups.push(() => deleteTopics(brokers, Object.values(topics)))
@@ -321,7 +324,7 @@ function printTable(r: ReturnType<typeof summarise>) {
     ['ours / baseline', `${r.ratioOursToBaseline.toFixed(2)}x`, `baseline rows identical in ${r.baseline.tablesIdenticalToProjection.length}/${r.baseline.tablesIdenticalToProjection.length + r.baseline.tablesDifferent.length} tables${r.baseline.tablesDifferent.length ? ` (differ: ${r.baseline.tablesDifferent.join(', ')})` : ''}`],
     ['replay (attrib replay)', `${rate(r.replay.eventsPerSecond)} events/s`, `${r.replay.seconds.toFixed(1)} s; digest ${r.replay.digestsEqual ? 'equals live' : 'DIFFERS from live'}`],
     ['projector peak RSS', mib(r.memory.projectorPeakRssBytes), `replay peak RSS ${mib(r.replay.peakRssBytes)}`],
-    ['GraphQL (autocannon 50 conn, 20 s)', 'not measured', 'API being rewritten'],
+    ['GraphQL (autocannon 50 conn, 20 s)', 'not measured', 'not in the harness yet'],
   ]
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
   console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)

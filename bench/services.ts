@@ -28,22 +28,6 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-/** The bench needs a running broker (as the tests do, which start one when none answers); it says so if none does. */
-export async function requireKafka(brokers: string[]): Promise<void> {
-  const admin = kafkaAdmin(brokers)
-  try {
-    await admin.connect()
-    await admin.describeCluster()
-  } catch (err) {
-    throw new Error(
-      `Apache Kafka is not reachable at KAFKA_BROKERS=${brokers.join(',')} (${(err as Error).message}). ` +
-        'Start a broker first (see README.md, "Tests": the same single-node KRaft broker the tests use).',
-    )
-  } finally {
-    await admin.disconnect()
-  }
-}
-
 /** Removes the bench's topics (a million-inference backlog is over a gigabyte on the broker's disk). */
 export async function deleteTopics(brokers: string[], topics: string[]): Promise<void> {
   const admin = kafkaAdmin(brokers)

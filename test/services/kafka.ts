@@ -7,9 +7,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
+// Found by package.json, so this also works when compiled elsewhere (bench/dist).
+import { repoRoot } from '../../src/repo-root.js';
 
 export interface RunningService {
   url: string;
@@ -19,7 +20,6 @@ export interface RunningService {
 
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const kafkaDir = path.join(repoRoot, 'scripts', 'kafka');
 const libsDir = path.join(kafkaDir, 'libs');
 const classpath = path.join(libsDir, '*');
