@@ -16,7 +16,8 @@ import { applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { ensureKafka } from '../test/services/kafka.js'
-import { createDatabase, deleteTopics, postgresVersion } from './services.js'
+import { createTestDatabase } from '../test/support/database.js'
+import { deleteTopics, postgresVersion } from './services.js'
 
 const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof] [--keep]
   --inferences N  settled inferences in the backlog, each with a usage record of ${ATTRIBUTIONS_PER_INFERENCE} attributions (default 1000000)
@@ -158,7 +159,7 @@ function projectorEnv(namespace: string, dbUrl: string, group: string): Record<s
 
 /** `attrib project` from offset zero into a fresh database until the backlog is applied and its epochs closed. */
 async function projectorRun(namespace: string, run: number, ends: Map<string, bigint>) {
-  const database = await createDatabase(adminUrl, `live${run}`)
+  const database = await createTestDatabase(adminUrl, `attrib_bench_live${run}`)
   if (!flags.keep) cleanups.push(database.drop)
   await (await openDatabase(database.url, { poolSize: 2 })).destroy() // migrate now, so the run measures projection
   const group = `${namespace}-run${run}`
@@ -225,7 +226,7 @@ async function replayRun(namespace: string, live: { url: string; group: string }
 
 /** The same envelopes through the conventional squid-style handler (baseline.ts), in batches, without Kafka. */
 async function baselineRun(run: number): Promise<ProjectionRun> {
-  const database = await createDatabase(adminUrl, `baseline${run}`)
+  const database = await createTestDatabase(adminUrl, `attrib_bench_baseline${run}`)
   if (!flags.keep) cleanups.push(database.drop)
   const db = await openDatabase(database.url, { poolSize: 2 })
   let events = 0

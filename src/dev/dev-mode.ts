@@ -6,6 +6,7 @@ import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
 import { deployProtocol, protocolEnv, type ProtocolAddresses } from '../chain/protocol.js'
 import { loadConfig } from '../config.js'
+import { freePort } from '../free-port.js'
 import { resetEmbeddedData, startEmbeddedPostgres } from '../db/embedded-postgres.js'
 import { postUsageRecords } from '../ingest/usage/producer.js'
 import type { Logger } from '../logger.js'
@@ -58,7 +59,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   embedded.push(base.unset.kafka ? 'log: embedded, a table in that database' : `log: Kafka at ${base.kafka.brokers!.join(',')}`)
   let protocol: ProtocolAddresses | undefined
   if (base.unset.rpc) {
-    const url = `http://127.0.0.1:${await freePort(8545)}`
+    const url = `http://127.0.0.1:${await portFor(8545)}`
     const stateFile = path.join(options.dataDir, 'anvil-state.json')
     const anvil = await startAnvil(url, ['--state', stateFile, '--block-time', '1'])
     cleanups.push(() => anvil.stop())
@@ -122,16 +123,9 @@ async function deployedProtocol(rpcEndpoint: string, file: string): Promise<Prot
 }
 
 /** The preferred port if it is free (and nothing answers JSON-RPC there), else any free one. */
-async function freePort(preferred: number): Promise<number> {
+async function portFor(preferred: number): Promise<number> {
   if (!(await answersChainId(`http://127.0.0.1:${preferred}`)) && (await canListen(preferred))) return preferred
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-    server.once('error', reject)
-  })
+  return freePort()
 }
 
 function canListen(port: number): Promise<boolean> {

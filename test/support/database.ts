@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 
-/** A fresh, empty database per test, dropped afterwards: tests never see each other's rows. */
-export async function createTestDatabase(adminUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `attrib_test_${randomBytes(6).toString('hex')}`
+/** A fresh, empty database per test (or bench run), dropped afterwards: runs never see each other's rows. */
+export async function createTestDatabase(adminUrl: string, prefix = 'attrib_test'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`
   await withClient(adminUrl, (c) => c.query(`CREATE DATABASE ${name}`))
   const url = new URL(adminUrl)
   url.pathname = `/${name}`

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js'
 import type { Logger } from '../../logger.js'
 import type { Log, TopicSpec } from '../../log/log.js'
 import { retryForever } from '../../log/retry.js'
-import { USAGE_PARTITIONS } from '../../log/topics.js'
+import { pipelineTopics, USAGE_PARTITIONS } from '../../log/topics.js'
 import { loadUsageConfig } from './config.js'
 import { startFileSource } from './file-source.js'
 import { startUsageHttpServer } from './http-source.js'
@@ -25,11 +25,7 @@ export function rawUsageTopic(config: Config): string {
 }
 
 export function usageTopics(config: Config): TopicSpec[] {
-  return [
-    { name: config.topics.usage, partitions: USAGE_PARTITIONS },
-    { name: rawUsageTopic(config), partitions: USAGE_PARTITIONS },
-    { name: config.topics.deadLetter, partitions: 1 },
-  ]
+  return [...pipelineTopics(config), { name: rawUsageTopic(config), partitions: USAGE_PARTITIONS }]
 }
 
 /**
