@@ -11,8 +11,10 @@ export async function ensureUndoTriggers(ds: DataSource): Promise<void> {
     const [{ exists }] = await ds.query('SELECT to_regclass($1) IS NOT NULL AS exists', [`"${tableName}"`])
     if (!exists) continue // a table whose migration is not written yet (while generating it)
     await ds.query(
+      // The WHEN clause keeps final blocks (a catch-up's bulk) from calling the trigger function per row.
       `CREATE OR REPLACE TRIGGER attrib_undo AFTER INSERT OR UPDATE OR DELETE ON "${tableName}"
-       FOR EACH ROW EXECUTE FUNCTION attrib_record_undo()`,
+       FOR EACH ROW WHEN (coalesce(current_setting('attrib.undo_block', true), '') <> '')
+       EXECUTE FUNCTION attrib_record_undo()`,
     )
   }
 }

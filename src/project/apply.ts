@@ -10,7 +10,8 @@ import {
 } from './projections/datanets.js'
 import { onFeeSplitSet, onModelRegistered } from './projections/models.js'
 import { onRewardClaimed, onRewardRootPublished } from './projections/epochs.js'
-import { onInferenceSettled, type ProjectionSettings, type RefusedUsage } from './projections/settlements.js'
+import { settleInferences, type ProjectionSettings, type RefusedUsage } from './projections/settlements.js'
+import { RejectedEvent } from './rejection.js'
 import { onStakeEnding, onStaked, onToppedUp } from './projections/staking.js'
 
 export type { ProjectionSettings, RefusedUsage }
@@ -55,8 +56,12 @@ export async function applyChainEvent(
     case 'BlocksFinalized':
       // Epochs close in their own step (epoch-closer.ts), once the usage records sent before are applied.
       return onBlocksFinalized(em, event)
-    case 'InferenceSettled':
-      return onInferenceSettled(em, settings, event)
+    case 'InferenceSettled': {
+      // The projector applies runs of settlements set-wise; alone (a fork boundary, isolating a bad event) here.
+      const [outcome] = await settleInferences(em, settings, [event])
+      if (outcome.rejected) throw new RejectedEvent(outcome.rejected.reason, outcome.rejected.detail)
+      return outcome.refusedUsage
+    }
     case 'RewardRootPublished':
       return onRewardRootPublished(em, settings.epochBlocks, event)
     case 'RewardClaimed':

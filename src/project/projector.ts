@@ -11,7 +11,7 @@ import { metrics } from '../metrics.js'
 import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
 import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
 import { journalBatch } from './journal.js'
-import { onUsageRecorded } from './projections/settlements.js'
+import { recordUsage, settleInferences } from './projections/settlements.js'
 import { RejectedEvent } from './rejection.js'
 
 export interface ProjectorTopics {
@@ -111,23 +111,49 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
     // An orphaning is applied even when seen before: a chain that forks back and forth can orphan the same
     // blocks twice, and undoing blocks whose changes are already undone changes nothing.
     const due = segment.filter((i) => fresh.has(i.event.id) || i.event.type === 'BlocksOrphaned')
-    for (const { event, record, final } of due) {
-      const hotBlock = final || event.block == null ? null : event.block
+    for (const run of mode === 'whole' ? settlementRuns(due) : due.map((item) => [item])) {
+      const hotBlock = hotBlockOf(run[0])
       if ((hotBlock?.hash ?? '') !== recordingFor) {
         await recordChangesOf(em, hotBlock)
         recordingFor = hotBlock?.hash ?? ''
       }
-      const outcome = await apply(em, mode, () => applyChainEvent(em, settings, event))
-      if (outcome.rejected) {
-        rejected.push(projectorDeadLetter(record, outcome.rejected.reason, outcome.rejected.detail, event.id))
-        recordingFor = undefined // the rollback to the savepoint may have reverted the setting
-      } else if (outcome.refusedUsage) {
-        rejected.push(refusedUsageLetter(record, outcome.refusedUsage, event.id))
+      const first = run[0].event
+      if (first.type === 'InferenceSettled' && mode === 'whole') {
+        const outcomes = await settleInferences(em, settings, run.map((i) => i.event as typeof first))
+        outcomes.forEach((outcome, k) => rejected.push(...lettersOf(run[k].record, run[k].event.id, outcome)))
+        continue
       }
+      const outcome = await apply(em, mode, () => applyChainEvent(em, settings, first))
+      rejected.push(...lettersOf(run[0].record, first.id, outcome))
+      if (outcome.rejected) recordingFor = undefined // the rollback to the savepoint may have reverted the setting
     }
     if (segment[segment.length - 1].event.type === 'BlocksOrphaned') recordingFor = '' // the undo cleared it
   }
   await storeDeadLetters(em, rejected)
+}
+
+/** Where an event's changes are recorded for undo: its block while not final; control events have none. */
+function hotBlockOf({ event, final }: Incoming) {
+  return final || event.block == null ? null : event.block
+}
+
+/**
+ * Cuts a segment into runs applied together: consecutive settlements recorded under the same block (all final
+ * ones under none) form one run, applied set-wise; every other event is a run of its own.
+ */
+function settlementRuns(items: Incoming[]): Incoming[][] {
+  const runs: Incoming[][] = []
+  for (const item of items) {
+    const last = runs[runs.length - 1]
+    const joins =
+      last &&
+      item.event.type === 'InferenceSettled' &&
+      last[0].event.type === 'InferenceSettled' &&
+      hotBlockOf(last[0])?.hash === hotBlockOf(item)?.hash
+    if (joins) last.push(item)
+    else runs.push([item])
+  }
+  return runs
 }
 
 /** Usage records are not tied to blocks: their event ids (the inference ids) are deduplicated once per batch. */
@@ -149,10 +175,15 @@ async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode
   }
   await recordChangesOf(em, null)
   const fresh = await markApplied(em, usable.map((u) => ({ id: u.id })))
-  for (const { id, record, usage } of usable.filter((u) => fresh.has(u.id))) {
-    const outcome = await apply(em, mode, () => onUsageRecorded(em, usage))
-    if (outcome.rejected) rejected.push(projectorDeadLetter(record, outcome.rejected.reason, outcome.rejected.detail, id))
-    else if (outcome.refusedUsage) rejected.push(refusedUsageLetter(record, outcome.refusedUsage, id))
+  const due = usable.filter((u) => fresh.has(u.id))
+  if (mode === 'whole') {
+    const refusals = await recordUsage(em, due.map((u) => u.usage))
+    refusals.forEach((refusedUsage, k) => rejected.push(...lettersOf(due[k].record, due[k].id, { refusedUsage })))
+  } else {
+    for (const { id, record, usage } of due) {
+      const outcome = await apply(em, mode, async () => (await recordUsage(em, [usage]))[0])
+      rejected.push(...lettersOf(record, id, outcome))
+    }
   }
   await storeDeadLetters(em, rejected)
 }
@@ -203,6 +234,13 @@ async function apply(em: EntityManager, mode: Mode, run: () => Promise<RefusedUs
     await em.query('ROLLBACK TO SAVEPOINT apply_event')
     return { rejected: rejection }
   }
+}
+
+/** The dead letters an applied event leaves: itself when rejected, or the usage record its join refused. */
+function lettersOf(record: LogRecord, eventId: string, outcome: Outcome): StoredDeadLetter[] {
+  if (outcome.rejected) return [projectorDeadLetter(record, outcome.rejected.reason, outcome.rejected.detail, eventId)]
+  if (outcome.refusedUsage) return [refusedUsageLetter(record, outcome.refusedUsage, eventId)]
+  return []
 }
 
 function projectorDeadLetter(record: LogRecord, reason: string, detail: string, eventId?: string): StoredDeadLetter {

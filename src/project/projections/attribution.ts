@@ -1,12 +1,16 @@
 import type { EntityManager } from 'typeorm'
-import { equalWeights, splitDataPart, type Attribution } from '../../domain/fee-split.js'
+import {
+  fallbackEdges,
+  usageEdges,
+  type AttributionEdge,
+  type ContributionState,
+} from '../../domain/attribution.js'
 import { AttributionMode } from '../../model/index.js'
 
 /**
- * How an inference's data part reaches contributions (DESIGN.md, "Money math"): by the usage record's weights
- * over contributions accepted and unslashed as of the settlement's block; failing that, equal weights over the
- * accepted, unslashed contributions of the model's datanets (an adapter also counts its base model's
- * datanets); failing that, to the model owner.
+ * Pays inferences' data parts to contributions (the rule: src/domain/attribution.ts), a batch at a time: the
+ * contributions are loaded once per batch, the money is split in memory, and the edges and per-epoch earnings
+ * are written with one statement per table.
  */
 export interface SettledInference {
   id: string
@@ -18,106 +22,106 @@ export interface SettledInference {
   epoch: number
 }
 
-interface EarningContribution {
-  id: string
-  contributorId: string
-  datanetId: string
+/** How one inference's data part is paid; `edges` is empty unless the mode is USAGE or FALLBACK. */
+export interface Planned {
+  inference: SettledInference
+  mode: AttributionMode
+  edges: AttributionEdge[]
 }
 
-/** Contributions that earn at block `b`: accepted by then (reviewed at or before b) and not slashed by then. */
-const EARNS_AT_BLOCK = `c.status = 'ACCEPTED' AND c.reviewed_at_block <= $2
-  AND (c.slashed_at_block IS NULL OR c.slashed_at_block > $2)`
+const CONTRIBUTION_STATE = `c.id, c.contributor_id AS "contributorId", c.datanet_id AS "datanetId", c.status,
+  c.reviewed_at_block AS "reviewedAtBlock", c.slashed_at_block AS "slashedAtBlock"`
 
-export async function attributeByUsage(
+/** By each usage record's weights, falling back where no attribution qualifies; in the order given. */
+export async function planByUsage(
   em: EntityManager,
-  inference: SettledInference,
-  attributions: { contributionId: string; weight: number }[],
-): Promise<AttributionMode> {
-  const positive = attributions.filter((a) => a.weight > 0)
-  const earning: EarningContribution[] = positive.length
-    ? await em.query(
-        `SELECT c.id, c.contributor_id AS "contributorId", c.datanet_id AS "datanetId" FROM contribution c
-         WHERE c.id = ANY($1) AND ${EARNS_AT_BLOCK}`,
-        [positive.map((a) => a.contributionId), inference.blockNumber],
-      )
+  items: readonly { inference: SettledInference; attributions: readonly { contributionId: string; weight: number }[] }[],
+): Promise<Planned[]> {
+  const named = new Set(items.flatMap((i) => i.attributions.filter((a) => a.weight > 0).map((a) => a.contributionId)))
+  const contributions: ContributionState[] = named.size
+    ? await em.query(`SELECT ${CONTRIBUTION_STATE} FROM contribution c WHERE c.id = ANY($1)`, [[...named]])
     : []
-  if (earning.length === 0) return attributeByFallback(em, inference)
-  const byId = new Map(earning.map((c) => [c.id, c]))
-  const weights: Attribution[] = positive
-    .filter((a) => byId.has(a.contributionId))
-    .map((a) => ({ contributionId: a.contributionId, weight: BigInt(a.weight) }))
-  await payContributions(em, inference, splitDataPart(inference.dataPart, weights), weights, byId)
-  return AttributionMode.USAGE
-}
-
-export async function attributeByFallback(em: EntityManager, inference: SettledInference): Promise<AttributionMode> {
-  const models = inference.baseModelId ? [inference.modelId, inference.baseModelId] : [inference.modelId]
-  const earning: EarningContribution[] = await em.query(
-    `SELECT c.id, c.contributor_id AS "contributorId", c.datanet_id AS "datanetId" FROM contribution c
-     WHERE c.datanet_id IN (SELECT md.datanet_id FROM model_datanet md WHERE md.model_id = ANY($1)) AND ${EARNS_AT_BLOCK}`,
-    [models, inference.blockNumber],
+  const byId = new Map(contributions.map((c) => [c.id, c]))
+  const byUsage = items.map(({ inference, attributions }) => ({
+    inference,
+    edges: usageEdges(inference.dataPart, attributions, byId, inference.blockNumber),
+  }))
+  const fallback = new Map(
+    (await planFallback(em, byUsage.filter((p) => !p.edges).map((p) => p.inference))).map((p) => [p.inference.id, p]),
   )
-  if (earning.length === 0) return AttributionMode.OWNER
-  const weights = equalWeights(earning.map((c) => c.id))
-  const byId = new Map(earning.map((c) => [c.id, c]))
-  await payContributions(em, inference, splitDataPart(inference.dataPart, weights), weights, byId)
-  return AttributionMode.FALLBACK
+  return byUsage.map(({ inference, edges }) => (edges ? { inference, mode: AttributionMode.USAGE, edges } : fallback.get(inference.id)!))
 }
 
-async function payContributions(
-  em: EntityManager,
-  inference: SettledInference,
-  amounts: Map<string, bigint>,
-  weights: Attribution[],
-  contributions: Map<string, EarningContribution>,
-): Promise<void> {
-  const weightById = new Map<string, bigint>()
-  for (const w of weights) weightById.set(w.contributionId, (weightById.get(w.contributionId) ?? 0n) + w.weight)
-  const ids = [...amounts.keys()]
-  const rows = ids.map((id) => ({ c: contributions.get(id)!, amount: amounts.get(id)!, weight: weightById.get(id)! }))
+/** Equal weights over the model's datanets' earning contributions, else the model owner; in the order given. */
+export async function planFallback(em: EntityManager, inferences: readonly SettledInference[]): Promise<Planned[]> {
+  if (inferences.length === 0) return []
+  const models = new Set(inferences.flatMap((i) => (i.baseModelId ? [i.modelId, i.baseModelId] : [i.modelId])))
+  const rows: (ContributionState & { modelId: string })[] = await em.query(
+    `SELECT md.model_id AS "modelId", ${CONTRIBUTION_STATE}
+     FROM model_datanet md JOIN contribution c ON c.datanet_id = md.datanet_id
+     WHERE md.model_id = ANY($1) AND c.status = 'ACCEPTED'`,
+    [[...models]],
+  )
+  const byModel = new Map<string, ContributionState[]>()
+  for (const { modelId, ...contribution } of rows) {
+    const list = byModel.get(modelId) ?? []
+    list.push(contribution)
+    byModel.set(modelId, list)
+  }
+  return inferences.map((inference) => {
+    // A contribution reachable through both the adapter and its base model counts once.
+    const candidates = new Map<string, ContributionState>()
+    for (const model of inference.baseModelId ? [inference.modelId, inference.baseModelId] : [inference.modelId]) {
+      for (const c of byModel.get(model) ?? []) candidates.set(c.id, c)
+    }
+    const edges = fallbackEdges(inference.dataPart, [...candidates.values()], inference.blockNumber)
+    return edges ? { inference, mode: AttributionMode.FALLBACK, edges } : { inference, mode: AttributionMode.OWNER, edges: [] }
+  })
+}
+
+/** Writes planned edges and adds them to the per-epoch earnings of contributors and datanets. */
+export async function writeEdges(em: EntityManager, planned: readonly Planned[]): Promise<void> {
+  const rows = planned.flatMap(({ inference, edges }) => edges.map((edge) => ({ inference, edge })))
+  if (rows.length === 0) return
   await em.query(
     `INSERT INTO attribution_edge (id, inference_id, contribution_id, contributor_id, datanet_id, weight, amount, epoch)
-     SELECT $1 || '-' || cid, $1, cid, contributor, datanet, weight, amount, $2
-     FROM unnest($3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[]) AS t(cid, contributor, datanet, weight, amount)`,
+     SELECT inference || '-' || contribution, inference, contribution, contributor, datanet, weight, amount, epoch
+     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::int[])
+       AS t(inference, contribution, contributor, datanet, weight, amount, epoch)`,
     [
-      inference.id,
-      inference.epoch,
-      rows.map((r) => r.c.id),
-      rows.map((r) => r.c.contributorId),
-      rows.map((r) => r.c.datanetId),
-      rows.map((r) => r.weight.toString()),
-      rows.map((r) => r.amount.toString()),
+      rows.map((r) => r.inference.id),
+      rows.map((r) => r.edge.contributionId),
+      rows.map((r) => r.edge.contributorId),
+      rows.map((r) => r.edge.datanetId),
+      rows.map((r) => r.edge.weight.toString()),
+      rows.map((r) => r.edge.amount.toString()),
+      rows.map((r) => r.inference.epoch),
     ],
   )
-  await addEarnings(em, 'contributor_epoch_stat', 'contributor_id', inference.epoch, sumBy(rows, (r) => r.c.contributorId))
-  await addEarnings(em, 'datanet_epoch_stat', 'datanet_id', inference.epoch, sumBy(rows, (r) => r.c.datanetId))
+  await addEarnings(em, 'contributor_epoch_stat', 'contributor_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.contributorId, amount: r.edge.amount })))
+  await addEarnings(em, 'datanet_epoch_stat', 'datanet_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.datanetId, amount: r.edge.amount })))
 }
 
-function sumBy<T extends { amount: bigint }>(rows: T[], key: (row: T) => string): Map<string, { amount: bigint; count: number }> {
-  const sums = new Map<string, { amount: bigint; count: number }>()
-  for (const row of rows) {
-    const k = key(row)
-    const entry = sums.get(k) ?? { amount: 0n, count: 0 }
-    entry.amount += row.amount
-    entry.count++
-    sums.set(k, entry)
-  }
-  return sums
-}
-
+/** Adds a batch's edges to the per-epoch earnings, one row per (epoch, owner), in key order (fewer lock waits). */
 async function addEarnings(
   em: EntityManager,
   table: 'contributor_epoch_stat' | 'datanet_epoch_stat',
   ownerColumn: 'contributor_id' | 'datanet_id',
-  epoch: number,
-  sums: Map<string, { amount: bigint; count: number }>,
+  edges: { epoch: number; owner: string; amount: bigint }[],
 ): Promise<void> {
-  if (sums.size === 0) return
-  const owners = [...sums.keys()]
+  const sums = new Map<string, { epoch: number; owner: string; amount: bigint; count: number }>()
+  for (const { epoch, owner, amount } of edges) {
+    const id = `${epoch}-${owner}`
+    const sum = sums.get(id) ?? { epoch, owner, amount: 0n, count: 0 }
+    sum.amount += amount
+    sum.count++
+    sums.set(id, sum)
+  }
+  const rows = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, sum]) => sum)
   await em.query(
     `INSERT INTO ${table} (id, ${ownerColumn}, epoch, amount, attributions)
-     SELECT $1::int || '-' || owner, owner, $1::int, amount, n FROM unnest($2::text[], $3::numeric[], $4::int[]) AS t(owner, amount, n)
+     SELECT epoch || '-' || owner, owner, epoch, amount, n FROM unnest($1::int[], $2::text[], $3::numeric[], $4::int[]) AS t(epoch, owner, amount, n)
      ON CONFLICT (id) DO UPDATE SET amount = ${table}.amount + excluded.amount, attributions = ${table}.attributions + excluded.attributions`,
-    [epoch, owners, owners.map((o) => sums.get(o)!.amount.toString()), owners.map((o) => sums.get(o)!.count)],
+    [rows.map((r) => r.epoch), rows.map((r) => r.owner), rows.map((r) => r.amount.toString()), rows.map((r) => r.count)],
   )
 }

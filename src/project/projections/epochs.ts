@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm'
 import { epochRange } from '../../domain/epoch.js'
 import { payoutTree, reconcileEpoch, stakersPoolShares } from '../../domain/payouts.js'
 import { RejectedEvent } from '../rejection.js'
-import { attributeByFallback, type SettledInference } from './attribution.js'
+import { planFallback, writeEdges, type SettledInference } from './attribution.js'
 import { onChain, type Of } from './context.js'
 
 /**
@@ -33,18 +33,7 @@ export async function closeFinalEpochs(em: EntityManager, finalizedHeight: numbe
 }
 
 async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, closedAt: number, epochBlocks: number) {
-  // Settlements whose usage record never came are attributed by the fallback now.
-  const waiting: SettledInference[] = await em.query(
-    `SELECT i.id, i.model_id AS "modelId", m.base_model_id AS "baseModelId", i.model_owner_id AS "modelOwnerId",
-            i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.epoch
-     FROM inference i JOIN model m ON m.id = i.model_id
-     WHERE i.epoch = $1 AND i.mode = 'AWAITING_USAGE' ORDER BY i.block_number, i.log_index`,
-    [epoch],
-  )
-  for (const inference of waiting) {
-    const mode = await attributeByFallback(em, { ...inference, dataPart: BigInt(inference.dataPart) })
-    await em.query('UPDATE inference SET mode = $2 WHERE id = $1', [inference.id, mode])
-  }
+  await attributeWaiting(em, epoch)
 
   const [totals] = await em.query(
     `SELECT stakers_pool::text AS pool, rolled_in::text AS "rolledIn", net_fees::text AS "netFees",
@@ -113,6 +102,28 @@ async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, c
     // Nobody was staked: the pool waits for the next epoch's stakers.
     await ensureEpoch(em, epoch + 1, epochBlocks)
     await em.query('UPDATE epoch SET rolled_in = rolled_in + $2 WHERE id = $1::int::text', [epoch + 1, stakers.rolledOver.toString()])
+  }
+}
+
+const FALLBACK_CHUNK = 1_000
+
+/** Settlements whose usage record never came are attributed by the fallback, a bounded chunk at a time. */
+async function attributeWaiting(em: EntityManager, epoch: number) {
+  for (;;) {
+    const chunk: (Omit<SettledInference, 'dataPart'> & { dataPart: string })[] = await em.query(
+      `SELECT i.id, i.model_id AS "modelId", m.base_model_id AS "baseModelId", i.model_owner_id AS "modelOwnerId",
+              i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.epoch
+       FROM inference i JOIN model m ON m.id = i.model_id
+       WHERE i.epoch = $1 AND i.mode = 'AWAITING_USAGE' ORDER BY i.block_number, i.log_index LIMIT $2`,
+      [epoch, FALLBACK_CHUNK],
+    )
+    if (chunk.length === 0) return
+    const planned = await planFallback(em, chunk.map((i) => ({ ...i, dataPart: BigInt(i.dataPart) })))
+    await writeEdges(em, planned)
+    await em.query(
+      'UPDATE inference i SET mode = t.mode FROM unnest($1::text[], $2::text[]) AS t(id, mode) WHERE i.id = t.id',
+      [planned.map((p) => p.inference.id), planned.map((p) => p.mode)],
+    )
   }
 }
 

@@ -1,11 +1,10 @@
-import type { EntityManager } from 'typeorm'
+import { In, type EntityManager } from 'typeorm'
 import { epochOf } from '../../domain/epoch.js'
-import { splitSettlement, type FeeSplit } from '../../domain/fee-split.js'
+import { splitSettlement, type FeeSplit, type SettlementSplit } from '../../domain/fee-split.js'
 import type { UsageRecord as SignedUsageRecord } from '../../domain/usage-record.js'
 import { recordChangesOf } from '../../db/undo.js'
-import { AttributionMode, Inference, UsageRecord } from '../../model/index.js'
-import { RejectedEvent } from '../rejection.js'
-import { attributeByUsage, type SettledInference } from './attribution.js'
+import { AttributionMode, UsageRecord } from '../../model/index.js'
+import { planByUsage, writeEdges, type Planned, type SettledInference } from './attribution.js'
 import { onChain, type Of } from './context.js'
 import { ensureEpoch } from './epochs.js'
 
@@ -22,143 +21,353 @@ export interface RefusedUsage {
   original?: Buffer
 }
 
-/**
- * Settlements and usage records meet here, in either order. Both paths take a transaction-scoped advisory
- * lock on the inference id, so two projector instances applying the two halves at once cannot both miss the
- * other (write skew under READ COMMITTED).
- */
-async function lockInference(em: EntityManager, inferenceId: string) {
-  await em.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [inferenceId])
+/** What became of one event of a batch: applied (maybe refusing a stored usage record), or rejected. */
+export interface SettlementOutcome {
+  rejected?: { reason: string; detail: string }
+  refusedUsage?: RefusedUsage
 }
 
-export async function onInferenceSettled(
+/**
+ * Settlements and usage records meet here, in either order, a batch at a time: one lookup per table per batch,
+ * the money split in memory, one write per table. Both sides first take transaction-scoped advisory locks on
+ * their inference ids, in id order, so two projector instances applying the two halves at once cannot both miss
+ * the other (write skew under READ COMMITTED), nor deadlock on each other's ids.
+ */
+async function lockInferences(em: EntityManager, inferenceIds: readonly string[]) {
+  await em.query(
+    'SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) AS ids',
+    [inferenceIds],
+  )
+}
+
+/**
+ * A run of InferenceSettled events whose changes are recorded for undo under one block (or none): the
+ * projector cuts runs where that changes. Outcomes come back in the order of `events`.
+ */
+export async function settleInferences(
   em: EntityManager,
   settings: ProjectionSettings,
-  event: Of<'InferenceSettled'>,
-): Promise<RefusedUsage | undefined> {
-  const { inferenceId, modelId, agentId, payer, fee, platformFee } = event.payload
-  const { blockNumber, logIndex, at, txHash } = onChain(event)
-  await lockInference(em, inferenceId)
-  const [model]: { ownerId: string; baseModelId: string | null }[] = await em.query(
-    'SELECT owner_id AS "ownerId", base_model_id AS "baseModelId" FROM model WHERE id = $1',
-    [modelId],
+  events: readonly Of<'InferenceSettled'>[],
+): Promise<SettlementOutcome[]> {
+  const ids = events.map((e) => e.payload.inferenceId)
+  await lockInferences(em, ids)
+  const modelIds = [...new Set(events.map((e) => e.payload.modelId))]
+  const models = new Map<string, { ownerId: string; baseModelId: string | null }>(
+    (await em.query('SELECT id, owner_id AS "ownerId", base_model_id AS "baseModelId" FROM model WHERE id = ANY($1)', [modelIds]))
+      .map((m: { id: string; ownerId: string; baseModelId: string | null }) => [m.id, m]),
   )
-  if (!model) throw new RejectedEvent('unknown-model', `settlement ${inferenceId} of model ${modelId}, which does not exist`)
-  if (await em.existsBy(Inference, { id: inferenceId })) {
-    throw new RejectedEvent('duplicate-settlement', `inference ${inferenceId} was already settled`)
-  }
-  const feeSplit = await feeSplitAt(em, modelId, blockNumber, logIndex, settings.defaultFeeSplit)
-  const split = splitSettlement(BigInt(fee), BigInt(platformFee), feeSplit)
-  if (!split.ok) throw new RejectedEvent(split.reason, split.detail)
-  const { net, model: modelPart, stakers, data } = split.value
-  const epoch = epochOf(blockNumber, settings.epochBlocks)
-  const epochRow = await ensureEpoch(em, epoch, settings.epochBlocks)
-  if (epochRow.closed) throw new RejectedEvent('epoch-closed', `settlement at block ${blockNumber} in closed epoch ${epoch}`)
-  const [agent] = agentId === '0' ? [] : await em.query('SELECT id FROM agent WHERE id = $1', [agentId])
+  const settled = new Set<string>((await em.query('SELECT id FROM inference WHERE id = ANY($1)', [ids])).map((r: { id: string }) => r.id))
+  const agentIds = [...new Set(events.map((e) => e.payload.agentId).filter((id) => id !== '0'))]
+  const agents = new Set<string>((await em.query('SELECT id FROM agent WHERE id = ANY($1)', [agentIds])).map((r: { id: string }) => r.id))
+  const feeSplitAt = await feeSplitsOf(em, modelIds, Math.max(...events.map((e) => onChain(e).blockNumber)), settings.defaultFeeSplit)
+  const epochClosed = new Map<number, boolean>()
 
-  await em.insert(Inference, {
-    id: inferenceId,
-    model: { id: modelId },
-    modelOwner: { id: model.ownerId },
-    agent: agent ? { id: agentId } : null,
-    onChainAgentId: agentId,
-    payer,
-    fee: BigInt(fee),
-    platformFee: BigInt(platformFee),
-    net,
-    modelPart,
-    stakersPart: stakers,
-    dataPart: data,
-    ...feeSplit,
-    mode: AttributionMode.AWAITING_USAGE,
-    blockNumber,
-    blockHash: event.block!.hash,
-    logIndex,
-    epoch,
-    settledAt: at,
-    txHash,
-  } as object)
-  await em.query(
-    `UPDATE epoch SET inferences = inferences + 1, fees = fees + $2, platform_fees = platform_fees + $3,
-       net_fees = net_fees + $4, stakers_pool = stakers_pool + $5 WHERE id = $1`,
-    [String(epoch), fee, platformFee, net.toString(), stakers.toString()],
-  )
-  await em.query(
-    `INSERT INTO model_epoch_stat (id, model_id, epoch, inferences, fees, net_fees, data_part)
-     VALUES ($1::int || '-' || $2, $2, $1, 1, $3, $4, $5)
-     ON CONFLICT (id) DO UPDATE SET inferences = model_epoch_stat.inferences + 1, fees = model_epoch_stat.fees + excluded.fees,
-       net_fees = model_epoch_stat.net_fees + excluded.net_fees, data_part = model_epoch_stat.data_part + excluded.data_part`,
-    [epoch, modelId, fee, net.toString(), data.toString()],
-  )
-  if (agent) {
-    await em.query(
-      `INSERT INTO agent_epoch_stat (id, agent_id, epoch, inferences, fees) VALUES ($1::int || '-' || $2, $2, $1, 1, $3)
-       ON CONFLICT (id) DO UPDATE SET inferences = agent_epoch_stat.inferences + 1, fees = agent_epoch_stat.fees + excluded.fees`,
-      [epoch, agentId, fee],
-    )
+  const outcomes: SettlementOutcome[] = []
+  const accepted: Accepted[] = []
+  for (const event of events) {
+    const { inferenceId, modelId, fee, platformFee } = event.payload
+    const { blockNumber, logIndex } = onChain(event)
+    const model = models.get(modelId)
+    if (!model) {
+      outcomes.push(rejected('unknown-model', `settlement ${inferenceId} of model ${modelId}, which does not exist`))
+      continue
+    }
+    if (settled.has(inferenceId)) {
+      outcomes.push(rejected('duplicate-settlement', `inference ${inferenceId} was already settled`))
+      continue
+    }
+    const feeSplit = feeSplitAt(modelId, blockNumber, logIndex)
+    const split = splitSettlement(BigInt(fee), BigInt(platformFee), feeSplit)
+    if (!split.ok) {
+      outcomes.push(rejected(split.reason, split.detail))
+      continue
+    }
+    const epoch = epochOf(blockNumber, settings.epochBlocks)
+    if (!epochClosed.has(epoch)) epochClosed.set(epoch, (await ensureEpoch(em, epoch, settings.epochBlocks)).closed)
+    if (epochClosed.get(epoch)) {
+      outcomes.push(rejected('epoch-closed', `settlement at block ${blockNumber} in closed epoch ${epoch}`))
+      continue
+    }
+    settled.add(inferenceId)
+    const inference = { id: inferenceId, modelId, baseModelId: model.baseModelId, modelOwnerId: model.ownerId, dataPart: split.value.data, blockNumber, epoch }
+    accepted.push({ event, inference, split: split.value, feeSplit })
+    outcomes.push({})
   }
-  const waiting = await em.findOneBy(UsageRecord, { id: inferenceId, joined: false })
-  if (!waiting) return undefined
-  const inference = { id: inferenceId, modelId, baseModelId: model.baseModelId, modelOwnerId: model.ownerId, dataPart: data, blockNumber, epoch }
-  return join(em, inference, waiting)
+  if (accepted.length === 0) return outcomes
+
+  // Usage records that came first are joined before the inferences are written, so each row is written once.
+  const inferences = new Map(accepted.map((a) => [a.inference.id, a.inference]))
+  const waiting = await em.findBy(UsageRecord, { id: In([...inferences.keys()]), joined: false })
+  const { joined, refused } = await planJoins(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
+  await insertInferences(em, accepted, agents, joined)
+  await addSettlementTotals(em, accepted, agents)
+  await writeJoins(em, joined)
+  return outcomes.map((outcome, index) => {
+    const refusedUsage = refused.get(events[index].payload.inferenceId)
+    return refusedUsage && !outcome.rejected ? { refusedUsage } : outcome
+  })
 }
 
 /**
- * A usage record from the usage topic: kept (so a settlement arriving later finds it), and joined now if its
- * settlement is already in. The join's changes are recorded as those of the settlement's block while that
+ * Usage records from the usage topic: kept (so a settlement arriving later finds them), and joined now where
+ * the settlement is already in. A join's changes are recorded as those of the settlement's block while that
  * block is not final, so a fork that orphans the settlement also undoes the join (the record itself stays).
+ * Refusals come back in the order of `records`.
  */
-export async function onUsageRecorded(em: EntityManager, record: SignedUsageRecord): Promise<RefusedUsage | undefined> {
-  const inferenceId = record.inferenceId
-  await lockInference(em, inferenceId)
-  const existing = await em.findOneBy(UsageRecord, { id: inferenceId })
-  if (existing) {
-    return sameContent(existing, record)
-      ? undefined
-      : { reason: 'conflicting-duplicate', detail: `another usage record for ${inferenceId} was applied before` }
-  }
-  const [settled]: (SettledInference & { blockHash: string; closed: boolean; finalized: number | null })[] = await em.query(
+export async function recordUsage(em: EntityManager, records: readonly SignedUsageRecord[]): Promise<(RefusedUsage | undefined)[]> {
+  const ids = records.map((r) => r.inferenceId)
+  await lockInferences(em, ids)
+  const stored = new Map((await em.findBy(UsageRecord, { id: In(ids) })).map((u) => [u.id, u]))
+  const settlements: (SettledInference & { blockHash: string; closed: boolean })[] = await em.query(
     `SELECT i.id, i.model_id AS "modelId", m.base_model_id AS "baseModelId", i.model_owner_id AS "modelOwnerId",
             i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.block_hash AS "blockHash", i.epoch,
-            e.status = 'CLOSED' AS closed, (SELECT max(finalized_height) FROM chain_state) AS finalized
+            e.status = 'CLOSED' AS closed
      FROM inference i JOIN model m ON m.id = i.model_id JOIN epoch e ON e.id = i.epoch::text
-     WHERE i.id = $1 FOR UPDATE OF e`,
-    [inferenceId],
+     WHERE i.id = ANY($1) FOR UPDATE OF e`,
+    [ids],
   )
-  if (settled?.closed) return { reason: 'epoch-closed', detail: `usage record ${inferenceId} arrived after epoch ${settled.epoch} closed` }
-  if (settled && settled.modelId !== record.modelId) {
-    return { reason: 'model-mismatch', detail: `usage record names model ${record.modelId}, the settlement model ${settled.modelId}` }
+  const settledById = new Map(settlements.map((s) => [s.id, { ...s, dataPart: BigInt(s.dataPart) }]))
+  const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
+
+  const refusals: (RefusedUsage | undefined)[] = []
+  const fresh: UsageRecord[] = []
+  const joins = new Map<string, { block: { number: number; hash: string } | null; pairs: JoinPair[] }>()
+  for (const record of records) {
+    const id = record.inferenceId
+    const existing = stored.get(id)
+    if (existing) {
+      refusals.push(sameContent(existing, record) ? undefined : { reason: 'conflicting-duplicate', detail: `another usage record for ${id} was applied before` })
+      continue
+    }
+    const settled = settledById.get(id)
+    if (settled?.closed) {
+      refusals.push({ reason: 'epoch-closed', detail: `usage record ${id} arrived after epoch ${settled.epoch} closed` })
+      continue
+    }
+    if (settled && settled.modelId !== record.modelId) {
+      refusals.push({ reason: 'model-mismatch', detail: `usage record names model ${record.modelId}, the settlement model ${settled.modelId}` })
+      continue
+    }
+    const usage = usageRecordEntity(record)
+    stored.set(id, usage)
+    fresh.push(usage)
+    refusals.push(undefined)
+    if (!settled) continue
+    const hot = finalized == null || settled.blockNumber > finalized
+    const block = hot ? { number: settled.blockNumber, hash: settled.blockHash } : null
+    const key = block?.hash ?? ''
+    if (!joins.has(key)) joins.set(key, { block, pairs: [] })
+    joins.get(key)!.pairs.push({ inference: settled, usage })
   }
-  const usage = await insertUsageRecord(em, record)
-  if (!settled) return undefined
-  const hot = settled.finalized == null || settled.blockNumber > settled.finalized
-  if (hot) await recordChangesOf(em, { number: settled.blockNumber, hash: settled.blockHash })
-  await join(em, { ...settled, dataPart: BigInt(settled.dataPart) }, usage)
-  if (hot) await recordChangesOf(em, null)
-  return undefined
+  await insertUsageRecords(em, fresh)
+  for (const { block, pairs } of joins.values()) {
+    if (block) await recordChangesOf(em, block)
+    await joinToSettled(em, pairs)
+    if (block) await recordChangesOf(em, null)
+  }
+  return refusals
 }
 
-async function join(em: EntityManager, inference: SettledInference, usage: UsageRecord): Promise<RefusedUsage | undefined> {
-  if (usage.modelId !== inference.modelId) {
-    // The record came first and named another model: it cannot pay this settlement's data.
-    await em.delete(UsageRecord, { id: usage.id })
-    return {
-      reason: 'model-mismatch',
-      detail: `usage record names model ${usage.modelId}, the settlement model ${inference.modelId}`,
-      original: Buffer.from(JSON.stringify(usage)),
+interface JoinPair {
+  inference: SettledInference
+  usage: UsageRecord
+}
+
+interface Joined extends Planned {
+  usage: UsageRecord
+}
+
+/**
+ * Plans the attribution of settled inferences by their usage records; a record naming another model than its
+ * settlement is deleted and refused (it came first: it cannot pay this settlement's data).
+ */
+async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise<{ joined: Map<string, Joined>; refused: Map<string, RefusedUsage> }> {
+  const refused = new Map<string, RefusedUsage>()
+  const mismatched = pairs.filter((p) => p.usage.modelId !== p.inference.modelId)
+  if (mismatched.length > 0) {
+    await em.query('DELETE FROM usage_record WHERE id = ANY($1)', [mismatched.map((p) => p.usage.id)])
+    for (const { usage, inference } of mismatched) {
+      refused.set(inference.id, {
+        reason: 'model-mismatch',
+        detail: `usage record names model ${usage.modelId}, the settlement model ${inference.modelId}`,
+        original: Buffer.from(JSON.stringify(usage)),
+      })
     }
   }
-  const attributions = usage.attributions as { contributionId: string; weight: number }[]
-  const mode = await attributeByUsage(em, inference, attributions)
-  await em.update(Inference, { id: inference.id }, {
-    mode,
-    tokensIn: usage.tokensIn,
-    tokensOut: usage.tokensOut,
-    node: usage.node,
-    usageAt: usage.timestamp,
-  })
-  await em.update(UsageRecord, { id: usage.id }, { joined: true })
-  return undefined
+  const joining = pairs.filter((p) => p.usage.modelId === p.inference.modelId)
+  const planned = await planByUsage(
+    em,
+    joining.map(({ inference, usage }) => ({ inference, attributions: usage.attributions as { contributionId: string; weight: number }[] })),
+  )
+  return { joined: new Map(planned.map((p, k) => [p.inference.id, { ...p, usage: joining[k].usage }])), refused }
+}
+
+/** The joins' edges and earnings, and their usage records marked joined. */
+async function writeJoins(em: EntityManager, joined: ReadonlyMap<string, Joined>) {
+  if (joined.size === 0) return
+  await writeEdges(em, [...joined.values()])
+  await em.query('UPDATE usage_record SET joined = true WHERE id = ANY($1)', [[...joined.keys()]])
+}
+
+/** Joins usage records to inferences written before: the inference rows get the mode and the record's details. */
+async function joinToSettled(em: EntityManager, pairs: readonly JoinPair[]) {
+  const { joined } = await planJoins(em, pairs)
+  const rows = [...joined.values()]
+  await em.query(
+    `UPDATE inference i SET mode = t.mode, tokens_in = t.tokens_in, tokens_out = t.tokens_out, node = t.node, usage_at = t.usage_at
+     FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::timestamptz[]) AS t(id, mode, tokens_in, tokens_out, node, usage_at)
+     WHERE i.id = t.id`,
+    [
+      rows.map((j) => j.inference.id),
+      rows.map((j) => j.mode),
+      rows.map((j) => j.usage.tokensIn),
+      rows.map((j) => j.usage.tokensOut),
+      rows.map((j) => j.usage.node),
+      rows.map((j) => j.usage.timestamp.toISOString()),
+    ],
+  )
+  await writeJoins(em, joined)
+}
+
+type Accepted = { event: Of<'InferenceSettled'>; inference: SettledInference; split: SettlementSplit; feeSplit: FeeSplit }
+
+async function insertInferences(em: EntityManager, accepted: readonly Accepted[], agents: ReadonlySet<string>, joined: ReadonlyMap<string, Joined>) {
+  const column = <T>(value: (a: Accepted) => T) => accepted.map(value)
+  const usage = (a: Accepted) => joined.get(a.inference.id)?.usage
+  await em.query(
+    `INSERT INTO inference (id, model_id, model_owner_id, agent_id, on_chain_agent_id, payer, fee, platform_fee, net,
+       model_part, stakers_part, data_part, model_bps, stakers_bps, data_bps, block_number, block_hash, log_index,
+       epoch, settled_at, tx_hash, mode, tokens_in, tokens_out, node, usage_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
+       $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::int[], $14::int[], $15::int[],
+       $16::int[], $17::text[], $18::int[], $19::int[], $20::timestamptz[], $21::text[], $22::text[], $23::int[], $24::int[],
+       $25::text[], $26::timestamptz[])`,
+    [
+      column((a) => a.inference.id),
+      column((a) => a.inference.modelId),
+      column((a) => a.inference.modelOwnerId),
+      column((a) => (agents.has(a.event.payload.agentId) ? a.event.payload.agentId : null)),
+      column((a) => a.event.payload.agentId),
+      column((a) => a.event.payload.payer),
+      column((a) => a.event.payload.fee),
+      column((a) => a.event.payload.platformFee),
+      column((a) => a.split.net.toString()),
+      column((a) => a.split.model.toString()),
+      column((a) => a.split.stakers.toString()),
+      column((a) => a.split.data.toString()),
+      column((a) => a.feeSplit.modelBps),
+      column((a) => a.feeSplit.stakersBps),
+      column((a) => a.feeSplit.dataBps),
+      column((a) => a.inference.blockNumber),
+      column((a) => a.event.block!.hash),
+      column((a) => a.event.logIndex!),
+      column((a) => a.inference.epoch),
+      column((a) => a.event.occurredAt),
+      column((a) => a.event.txHash ?? ''),
+      column((a) => joined.get(a.inference.id)?.mode ?? AttributionMode.AWAITING_USAGE),
+      column((a) => usage(a)?.tokensIn ?? null),
+      column((a) => usage(a)?.tokensOut ?? null),
+      column((a) => usage(a)?.node ?? null),
+      column((a) => usage(a)?.timestamp.toISOString() ?? null),
+    ],
+  )
+}
+
+/** The batch's fees added to its epochs and to the per-epoch model and agent statistics, one row per key. */
+async function addSettlementTotals(em: EntityManager, accepted: readonly Accepted[], agents: ReadonlySet<string>) {
+  const byEpoch = totalsBy(accepted, (a) => String(a.inference.epoch))
+  await em.query(
+    `UPDATE epoch e SET inferences = e.inferences + t.n, fees = e.fees + t.fees, platform_fees = e.platform_fees + t.platform_fees,
+       net_fees = e.net_fees + t.net, stakers_pool = e.stakers_pool + t.stakers
+     FROM unnest($1::text[], $2::int[], $3::numeric[], $4::numeric[], $5::numeric[], $6::numeric[]) AS t(id, n, fees, platform_fees, net, stakers)
+     WHERE e.id = t.id`,
+    [
+      byEpoch.map((t) => t.key),
+      byEpoch.map((t) => t.inferences),
+      byEpoch.map((t) => t.fees.toString()),
+      byEpoch.map((t) => t.platformFees.toString()),
+      byEpoch.map((t) => t.net.toString()),
+      byEpoch.map((t) => t.stakers.toString()),
+    ],
+  )
+  const byModel = totalsBy(accepted, (a) => a.inference.modelId)
+  await em.query(
+    `INSERT INTO model_epoch_stat (id, model_id, epoch, inferences, fees, net_fees, data_part)
+     SELECT epoch || '-' || model, model, epoch, n, fees, net, data
+     FROM unnest($1::text[], $2::int[], $3::int[], $4::numeric[], $5::numeric[], $6::numeric[]) AS t(model, epoch, n, fees, net, data)
+     ON CONFLICT (id) DO UPDATE SET inferences = model_epoch_stat.inferences + excluded.inferences, fees = model_epoch_stat.fees + excluded.fees,
+       net_fees = model_epoch_stat.net_fees + excluded.net_fees, data_part = model_epoch_stat.data_part + excluded.data_part`,
+    [
+      byModel.map((t) => t.key),
+      byModel.map((t) => t.epoch),
+      byModel.map((t) => t.inferences),
+      byModel.map((t) => t.fees.toString()),
+      byModel.map((t) => t.net.toString()),
+      byModel.map((t) => t.data.toString()),
+    ],
+  )
+  const byAgent = totalsBy(accepted.filter((a) => agents.has(a.event.payload.agentId)), (a) => a.event.payload.agentId)
+  if (byAgent.length === 0) return
+  await em.query(
+    `INSERT INTO agent_epoch_stat (id, agent_id, epoch, inferences, fees)
+     SELECT epoch || '-' || agent, agent, epoch, n, fees FROM unnest($1::text[], $2::int[], $3::int[], $4::numeric[]) AS t(agent, epoch, n, fees)
+     ON CONFLICT (id) DO UPDATE SET inferences = agent_epoch_stat.inferences + excluded.inferences, fees = agent_epoch_stat.fees + excluded.fees`,
+    [byAgent.map((t) => t.key), byAgent.map((t) => t.epoch), byAgent.map((t) => t.inferences), byAgent.map((t) => t.fees.toString())],
+  )
+}
+
+interface Totals {
+  key: string
+  epoch: number
+  inferences: number
+  fees: bigint
+  platformFees: bigint
+  net: bigint
+  stakers: bigint
+  data: bigint
+}
+
+/** Per (epoch, key) totals of settlements, sorted, so concurrent projectors upsert shared rows in one order. */
+function totalsBy(accepted: readonly Accepted[], keyOf: (a: Accepted) => string): Totals[] {
+  const totals = new Map<string, Totals>()
+  for (const a of accepted) {
+    const key = keyOf(a)
+    const id = `${a.inference.epoch}-${key}`
+    let t = totals.get(id)
+    if (!t) totals.set(id, (t = { key, epoch: a.inference.epoch, inferences: 0, fees: 0n, platformFees: 0n, net: 0n, stakers: 0n, data: 0n }))
+    t.inferences++
+    t.fees += BigInt(a.event.payload.fee)
+    t.platformFees += BigInt(a.event.payload.platformFee)
+    t.net += a.split.net
+    t.stakers += a.split.stakers
+    t.data += a.split.data
+  }
+  return [...totals].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, t]) => t)
+}
+
+/**
+ * The fee split in force at each settlement's log: the model's latest FeeSplitSet at or before it (by block and
+ * log index), or the configured default. A model's changes are few, so they are loaded once per batch.
+ */
+async function feeSplitsOf(em: EntityManager, modelIds: readonly string[], upToBlock: number, fallback: FeeSplit) {
+  const changes: (FeeSplit & { modelId: string; blockNumber: number; logIndex: number })[] = await em.query(
+    `SELECT model_id AS "modelId", block_number AS "blockNumber", log_index AS "logIndex",
+            model_bps AS "modelBps", stakers_bps AS "stakersBps", data_bps AS "dataBps"
+     FROM fee_split_change WHERE model_id = ANY($1) AND block_number <= $2 ORDER BY block_number, log_index`,
+    [modelIds, upToBlock],
+  )
+  return (modelId: string, block: number, logIndex: number): FeeSplit => {
+    let inForce: FeeSplit = fallback
+    for (const change of changes) {
+      if (change.blockNumber > block || (change.blockNumber === block && change.logIndex > logIndex)) break
+      if (change.modelId === modelId) inForce = { modelBps: change.modelBps, stakersBps: change.stakersBps, dataBps: change.dataBps }
+    }
+    return inForce
+  }
+}
+
+function rejected(reason: string, detail: string): SettlementOutcome {
+  return { rejected: { reason, detail } }
 }
 
 /** The UsageRecord row of a signed record, not yet joined to its settlement. */
@@ -176,10 +385,22 @@ export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
   })
 }
 
-async function insertUsageRecord(em: EntityManager, record: SignedUsageRecord): Promise<UsageRecord> {
-  const usage = usageRecordEntity(record)
-  await em.insert(UsageRecord, { ...usage, attributions: record.attributions })
-  return usage
+async function insertUsageRecords(em: EntityManager, records: readonly UsageRecord[]) {
+  if (records.length === 0) return
+  await em.query(
+    `INSERT INTO usage_record (id, model_id, agent_id, node, tokens_in, tokens_out, timestamp, attributions, joined)
+     SELECT *, false FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::timestamptz[], $8::jsonb[])`,
+    [
+      records.map((r) => r.id),
+      records.map((r) => r.modelId),
+      records.map((r) => r.agentId),
+      records.map((r) => r.node),
+      records.map((r) => r.tokensIn),
+      records.map((r) => r.tokensOut),
+      records.map((r) => r.timestamp.toISOString()),
+      records.map((r) => JSON.stringify(r.attributions)),
+    ],
+  )
 }
 
 function sameContent(stored: UsageRecord, record: SignedUsageRecord): boolean {
@@ -197,14 +418,4 @@ function sameContent(stored: UsageRecord, record: SignedUsageRecord): boolean {
 /** jsonb does not keep an object's key order, so attributions are compared as [id, weight] pairs. */
 function attributionTuples(attributions: unknown): [string, number][] {
   return (attributions as { contributionId: string; weight: number }[]).map((a) => [a.contributionId, a.weight])
-}
-
-/** The model's latest FeeSplitSet at or before the settlement's log, or the configured default. */
-async function feeSplitAt(em: EntityManager, modelId: string, block: number, logIndex: number, fallback: FeeSplit): Promise<FeeSplit> {
-  const [latest]: FeeSplit[] = await em.query(
-    `SELECT model_bps AS "modelBps", stakers_bps AS "stakersBps", data_bps AS "dataBps" FROM fee_split_change
-     WHERE model_id = $1 AND (block_number, log_index) <= ($2, $3) ORDER BY block_number DESC, log_index DESC LIMIT 1`,
-    [modelId, block, logIndex],
-  )
-  return latest ?? fallback
 }
