@@ -156,7 +156,10 @@ function settlementRuns(items: Incoming[]): Incoming[][] {
   return runs
 }
 
-/** Usage records are not tied to blocks: their event ids (the inference ids) are deduplicated once per batch. */
+/**
+ * Usage records are deduplicated by their stored copy rather than by event id: another copy of an applied record
+ * is ignored when identical and dead-lettered when it differs, however the log is cut into batches.
+ */
 async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode: Mode) {
   const rejected: StoredDeadLetter[] = []
   const usable: { id: string; record: LogRecord; usage: ReturnType<typeof normaliseUsageRecord> }[] = []
@@ -174,13 +177,11 @@ async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode
     usable.push({ id: envelope.value.id, record, usage: normaliseUsageRecord(parsed.data) })
   }
   await recordChangesOf(em, null)
-  const fresh = await markApplied(em, usable.map((u) => ({ id: u.id })))
-  const due = usable.filter((u) => fresh.has(u.id))
   if (mode === 'whole') {
-    const refusals = await recordUsage(em, due.map((u) => u.usage))
-    refusals.forEach((refusedUsage, k) => rejected.push(...lettersOf(due[k].record, due[k].id, { refusedUsage })))
+    const refusals = await recordUsage(em, usable.map((u) => u.usage))
+    refusals.forEach((refusedUsage, k) => rejected.push(...lettersOf(usable[k].record, usable[k].id, { refusedUsage })))
   } else {
-    for (const { id, record, usage } of due) {
+    for (const { id, record, usage } of usable) {
       const outcome = await apply(em, mode, async () => (await recordUsage(em, [usage]))[0])
       rejected.push(...lettersOf(record, id, outcome))
     }
