@@ -19,7 +19,9 @@ if (upQueries.length === 0) {
 }
 // Amount columns are uint256 wei.
 const wei = (sql) => sql.replaceAll('numeric NOT NULL', 'numeric(78,0) NOT NULL').replaceAll('numeric,', 'numeric(78,0),')
-const statement = (q) => `    await db.query(${JSON.stringify(wei(q.query))})`
+// Unqualified names: `attrib replay` runs the migrations into a fresh schema, not into public.
+const unqualified = (sql) => sql.replaceAll('"public".', '')
+const statement = (q) => `    await db.query(${JSON.stringify(unqualified(wei(q.query)))})`
 const timestamp = Date.now()
 const file = `db/migrations/${timestamp}-${name}.js`
 writeFileSync(

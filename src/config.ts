@@ -64,6 +64,11 @@ const envSchema = z.object({
     .transform((s) => s.split('/').map(Number) as [number, number, number])
     .refine(([a, b, c]) => a + b + c === 10_000, 'the three parts must sum to 10000'),
   GQL_PORT: z.coerce.number().int().min(0).max(65535).default(4350),
+  /** The API's limits; unset, src/api/server.ts's defaults apply (depth 12, cost 10,000, no lag limit). */
+  GQL_MAX_DEPTH: z.coerce.number().int().positive().optional(),
+  GQL_MAX_COST: z.coerce.number().int().positive().optional(),
+  /** /healthz answers 503 while the index is more blocks than this behind the chain head. */
+  GQL_READY_MAX_LAG: blockNumber.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -102,7 +107,7 @@ export interface Config {
     processorPrometheusPort: number
   }
   projection: { epochBlocks: number; defaultFeeSplit: { modelBps: number; stakersBps: number; dataBps: number } }
-  api: { port: number }
+  api: { port: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number }
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -145,7 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       epochBlocks: e.EPOCH_BLOCKS,
       defaultFeeSplit: { modelBps: e.DEFAULT_FEE_SPLIT[0], stakersBps: e.DEFAULT_FEE_SPLIT[1], dataBps: e.DEFAULT_FEE_SPLIT[2] },
     },
-    api: { port: e.GQL_PORT },
+    api: { port: e.GQL_PORT, maxDepth: e.GQL_MAX_DEPTH, maxCost: e.GQL_MAX_COST, maxReadyLag: e.GQL_READY_MAX_LAG },
     logLevel: e.LOG_LEVEL,
   }
 }

@@ -55,7 +55,7 @@ export async function startProjection({ config, logger }: ServiceContext) {
 
 export async function startApi({ config, logger }: ServiceContext) {
   const db = await openDatabase(config.dbUrl)
-  const server = await startApiServer({ db, logger, port: config.api.port })
+  const server = await startApiServer({ db, logger, ...config.api })
   return {
     async close() {
       await new Promise((resolve) => server.close(resolve))

@@ -66,3 +66,11 @@ describe('the chain part of loadConfig', () => {
     expect(() => loadConfig({ METRICS_PORT: '65536' })).toThrow(/METRICS_PORT/)
   })
 })
+
+describe('the API part of loadConfig', () => {
+  it('Given no GQL_* limits, then none is set (the server applies its defaults); given them, they reach the API', () => {
+    expect(loadConfig({}).api).toEqual({ port: 4350, maxDepth: undefined, maxCost: undefined, maxReadyLag: undefined })
+    expect(loadConfig({ GQL_MAX_DEPTH: '8', GQL_MAX_COST: '500', GQL_READY_MAX_LAG: '0' }).api).toMatchObject({ maxDepth: 8, maxCost: 500, maxReadyLag: 0 })
+    expect(() => loadConfig({ GQL_MAX_COST: '0' })).toThrow(/GQL_MAX_COST/)
+  })
+})

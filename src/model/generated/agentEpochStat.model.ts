@@ -19,7 +19,7 @@ export class AgentEpochStat {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Agent, {nullable: true})
+    @ManyToOne_(() => Agent, {nullable: true, createForeignKeyConstraints: false})
     agent!: Agent
 
     @IntColumn_({nullable: false})

@@ -22,19 +22,19 @@ export class AttributionEdge {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Inference, {nullable: true})
+    @ManyToOne_(() => Inference, {nullable: true, createForeignKeyConstraints: false})
     inference!: Inference
 
     @Index_()
-    @ManyToOne_(() => Contribution, {nullable: true})
+    @ManyToOne_(() => Contribution, {nullable: true, createForeignKeyConstraints: false})
     contribution!: Contribution
 
     @Index_()
-    @ManyToOne_(() => Contributor, {nullable: true})
+    @ManyToOne_(() => Contributor, {nullable: true, createForeignKeyConstraints: false})
     contributor!: Contributor
 
     @Index_()
-    @ManyToOne_(() => Datanet, {nullable: true})
+    @ManyToOne_(() => Datanet, {nullable: true, createForeignKeyConstraints: false})
     datanet!: Datanet
 
     /**

@@ -19,7 +19,7 @@ export class ContributorEpochStat {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Contributor, {nullable: true})
+    @ManyToOne_(() => Contributor, {nullable: true, createForeignKeyConstraints: false})
     contributor!: Contributor
 
     @IntColumn_({nullable: false})

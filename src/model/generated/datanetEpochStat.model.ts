@@ -19,7 +19,7 @@ export class DatanetEpochStat {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Datanet, {nullable: true})
+    @ManyToOne_(() => Datanet, {nullable: true, createForeignKeyConstraints: false})
     datanet!: Datanet
 
     @IntColumn_({nullable: false})

@@ -20,10 +20,10 @@ export class EpochPayout {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Epoch, {nullable: true})
+    @ManyToOne_(() => Epoch, {nullable: true, createForeignKeyConstraints: false})
     epoch!: Epoch
 
-    @ManyToOne_(() => Contributor, {nullable: true})
+    @ManyToOne_(() => Contributor, {nullable: true, createForeignKeyConstraints: false})
     account!: Contributor
 
     @BigIntColumn_({nullable: false})

@@ -10,6 +10,8 @@ import {AttributionEdge} from "./attributionEdge.model.js"
  * One paid call of a model: the settlement on chain joined with its usage record.
  */
 @Index_(["epoch", "model"], {unique: false})
+@Index_(["model", "blockNumber"], {unique: false})
+@Index_(["agent", "blockNumber"], {unique: false})
 @Entity_()
 export class Inference {
     constructor(props?: Partial<Inference>) {
@@ -22,22 +24,20 @@ export class Inference {
     @PrimaryKey_('varchar')
     id!: string
 
-    @Index_()
-    @ManyToOne_(() => Model, {nullable: true})
+    @ManyToOne_(() => Model, {nullable: true, createForeignKeyConstraints: false})
     model!: Model
 
     /**
      * The model owner paid the model part (an adapter's own owner).
      */
     @Index_()
-    @ManyToOne_(() => Contributor, {nullable: true})
+    @ManyToOne_(() => Contributor, {nullable: true, createForeignKeyConstraints: false})
     modelOwner!: Contributor
 
     /**
      * The calling agent, when the settlement named a registered one.
      */
-    @Index_()
-    @ManyToOne_(() => Agent, {nullable: true})
+    @ManyToOne_(() => Agent, {nullable: true, createForeignKeyConstraints: false})
     agent!: Agent | undefined | null
 
     /**

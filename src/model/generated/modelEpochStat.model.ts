@@ -19,7 +19,7 @@ export class ModelEpochStat {
     id!: string
 
     @Index_()
-    @ManyToOne_(() => Model, {nullable: true})
+    @ManyToOne_(() => Model, {nullable: true, createForeignKeyConstraints: false})
     model!: Model
 
     @IntColumn_({nullable: false})

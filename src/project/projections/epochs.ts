@@ -58,7 +58,8 @@ async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, c
   )
   for (const o of owners) part(o.account).owner += BigInt(o.amount)
   const contributors: { account: string; amount: string }[] = await em.query(
-    'SELECT contributor_id AS account, sum(amount)::text AS amount FROM attribution_edge WHERE epoch = $1 GROUP BY contributor_id',
+    // The per-epoch earnings kept with every edge written: the same sums, without reading the epoch's edges.
+    'SELECT contributor_id AS account, amount::text AS amount FROM contributor_epoch_stat WHERE epoch = $1',
     [epoch],
   )
   for (const c of contributors) part(c.account).contributor += BigInt(c.amount)

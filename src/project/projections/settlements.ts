@@ -123,9 +123,10 @@ export async function recordUsage(em: EntityManager, records: readonly SignedUsa
             i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.block_hash AS "blockHash", i.epoch,
             e.status = 'CLOSED' AS closed
      FROM inference i JOIN model m ON m.id = i.model_id JOIN epoch e ON e.id = i.epoch::text
-     WHERE i.id = ANY($1) FOR UPDATE OF e`,
+     WHERE i.id = ANY($1) ORDER BY i.epoch FOR UPDATE OF e`,
     [ids],
   )
+  // Epoch rows are locked (oldest first, as settlements take them) so that an epoch cannot close under the joins.
   const settledById = new Map(settlements.map((s) => [s.id, { ...s, dataPart: BigInt(s.dataPart) }]))
   const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
 

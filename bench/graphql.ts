@@ -1,0 +1,262 @@
+import autocannon from 'autocannon'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { freePort } from '../src/free-port.js'
+import { startAttrib } from './measure.js'
+
+/**
+ * The API under load: `attrib serve` on a projection, then each query of issue 8 in turn with autocannon
+ * (POST /graphql, a fixed number of connections for a fixed time), after `{ __typename }`, which shows what
+ * HTTP and GraphQL alone cost on the same machine under the same load. Arguments come from the database (the
+ * busiest models and epochs, recent inferences, contributors paid in closed epochs) and rotate per request.
+ * Every argument set is first run once and must answer data without errors, so a broken query fails the bench
+ * instead of measuring error responses.
+ */
+
+interface Query {
+  name: string
+  label: string
+  document: string
+  /** Up to ARGUMENT_SETS variable sets, picked from the database. */
+  variables(client: pg.Client): Promise<Record<string, unknown>[]>
+  /** Whether a response's data holds what the query is for (not just no errors). */
+  answers(data: Record<string, any>): boolean
+}
+
+const ARGUMENT_SETS = 8
+
+const QUERIES: Query[] = [
+  {
+    name: 'floor',
+    label: '{ __typename }: HTTP and GraphQL, no SQL',
+    document: '{ __typename }',
+    variables: async () => [{}],
+    answers: (data) => data.__typename === 'Query',
+  },
+  {
+    name: 'topContributors',
+    label: 'top 20 contributors of a model in an epoch',
+    document: `query ($model: ID!, $epoch: Int!) {
+      topContributors(scope: { model: $model, epoch: $epoch }, first: 20) { rank amount attributions contributor { id firstSeenBlock } }
+    }`,
+    variables: async (client) =>
+      (await pick(client, `SELECT model_id AS model, epoch FROM model_epoch_stat WHERE data_part > 0 ORDER BY inferences DESC, id LIMIT $1`)).map(
+        (r) => ({ model: r.model, epoch: r.epoch }),
+      ),
+    answers: (data) => data.topContributors.length > 0,
+  },
+  {
+    name: 'inferenceAttribution',
+    label: "one inference's full attribution",
+    document: `query ($id: String!) {
+      inference(id: $id) {
+        id fee net modelPart stakersPart dataPart mode epoch blockNumber model { id }
+        attributions(first: 100) {
+          pageInfo { hasNextPage }
+          nodes { weight amount contribution { id datanet { id } } contributor { id } }
+        }
+      }
+    }`,
+    variables: async (client) =>
+      (await pick(client, `SELECT id FROM inference WHERE mode = 'USAGE' ORDER BY block_number DESC, id LIMIT $1`)).map((r) => ({ id: r.id })),
+    answers: (data) => data.inference?.attributions.nodes.length > 0,
+  },
+  {
+    name: 'contributorPayouts',
+    label: "a contributor's epoch payouts with proof",
+    document: `query ($account: String!) {
+      contributor(id: $account) {
+        id
+        payouts(first: 25) { nodes { epoch { number root } amount asModelOwner asStaker asContributor proof verified } }
+      }
+    }`,
+    variables: async (client) =>
+      (
+        await pick(
+          client,
+          `SELECT p.account_id AS account FROM epoch_payout p JOIN epoch e ON e.id = p.epoch_id
+           WHERE e.status = 'CLOSED' AND p.as_contributor > 0 GROUP BY p.account_id ORDER BY count(*) DESC, p.account_id LIMIT $1`,
+        )
+      ).map((r) => ({ account: r.account })),
+    answers: (data) => data.contributor?.payouts.nodes.length > 0 && data.contributor.payouts.nodes.every((p: { verified: boolean }) => p.verified),
+  },
+  {
+    name: 'lineage',
+    label: 'lineage depth 3 from a model',
+    document: `query ($model: ID!) {
+      lineage(kind: MODEL, id: $model, direction: UPSTREAM, depth: 3) {
+        truncated
+        nodes { kind id depth }
+        edges { relation weight amount depth from { kind id } to { kind id } }
+      }
+    }`,
+    variables: async (client) => (await pick(client, 'SELECT id FROM model ORDER BY registered_at_block DESC, id LIMIT $1')).map((r) => ({ model: r.id })),
+    answers: (data) => data.lineage?.edges.length > 0,
+  },
+  {
+    name: 'inferencePage',
+    label: "a 100-row page of a model's inferences",
+    document: `query ($model: ID!) {
+      inferences(first: 100, where: { model: { eq: $model } }) {
+        pageInfo { hasNextPage endCursor }
+        nodes { id blockNumber settledAt fee net mode agentId model { id } agent { id } }
+      }
+    }`,
+    variables: async (client) =>
+      (await pick(client, 'SELECT model_id AS model FROM model_epoch_stat GROUP BY model_id ORDER BY sum(inferences) DESC, model_id LIMIT $1')).map(
+        (r) => ({ model: r.model }),
+      ),
+    answers: (data) => data.inferences.nodes.length > 0,
+  },
+]
+
+export interface GraphqlQueryResult {
+  name: string
+  label: string
+  argumentSets: number
+  /** Responses received (any status); requests that timed out are in `timeouts`. */
+  requests: number
+  requestsPerSecond: number
+  /** Of the 2xx responses; null when none came. */
+  latencyMs: { p50: number; p99: number; mean: number; max: number } | null
+  non2xx: number
+  /** 2xx answers whose body held GraphQL errors. */
+  graphqlErrors: number
+  /** Connection errors, timeouts included. */
+  errors: number
+  timeouts: number
+}
+
+export interface GraphqlResults {
+  connections: number
+  secondsPerQuery: number
+  queries: GraphqlQueryResult[]
+}
+
+/** Serves the projection at `dbUrl` with `attrib serve` and loads it with each query in turn. */
+export async function measureGraphql(options: {
+  dbUrl: string
+  seconds: number
+  connections: number
+  progress?: (message: string) => void
+}): Promise<GraphqlResults> {
+  const port = await freePort()
+  const api = startAttrib(['serve'], { DB_URL: options.dbUrl, GQL_PORT: String(port), LOG_LEVEL: 'warn' })
+  const url = `http://127.0.0.1:${port}/graphql`
+  try {
+    await waitUntilReady(`http://127.0.0.1:${port}/healthz`, api)
+    const bodies = await requestBodies(options.dbUrl)
+    const queries: GraphqlQueryResult[] = []
+    for (const query of QUERIES) {
+      await checkAnswers(url, query, bodies.get(query.name)!)
+      options.progress?.(`GraphQL ${query.label}: ${options.connections} connections for ${options.seconds} s`)
+      queries.push(await load(url, query, bodies.get(query.name)!, options))
+      await waitUntilIdle(options.dbUrl)
+    }
+    return { connections: options.connections, secondsPerQuery: options.seconds, queries }
+  } finally {
+    await api.stop()
+  }
+}
+
+async function pick(client: pg.Client, sql: string): Promise<Record<string, any>[]> {
+  return (await client.query(sql, [ARGUMENT_SETS])).rows
+}
+
+async function requestBodies(dbUrl: string): Promise<Map<string, string[]>> {
+  const client = new pg.Client({ connectionString: dbUrl })
+  await client.connect()
+  try {
+    const bodies = new Map<string, string[]>()
+    for (const query of QUERIES) {
+      const sets = await query.variables(client)
+      if (sets.length === 0) throw new Error(`GraphQL bench: the database has nothing to ask "${query.label}" about`)
+      bodies.set(query.name, sets.map((variables) => JSON.stringify({ query: query.document, variables })))
+    }
+    return bodies
+  } finally {
+    await client.end()
+  }
+}
+
+async function waitUntilReady(healthUrl: string, api: ReturnType<typeof startAttrib>): Promise<void> {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (api.child.exitCode != null) throw new Error(`attrib serve exited (${api.child.exitCode}):\n${api.stderr()}`)
+    const ready = await fetch(healthUrl).then((r) => r.ok, () => false)
+    if (ready) return
+    if (Date.now() > deadline) throw new Error(`attrib serve not ready within 60 s:\n${api.stderr()}`)
+    await sleep(200)
+  }
+}
+
+async function checkAnswers(url: string, query: Query, bodies: string[]): Promise<void> {
+  for (const body of bodies) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const text = await response.text()
+    const result = JSON.parse(text) as { data?: Record<string, any>; errors?: unknown[] }
+    if (!response.ok || result.errors || !result.data || !query.answers(result.data)) {
+      throw new Error(`GraphQL bench: "${query.label}" did not answer as expected (HTTP ${response.status}) for ${body}:\n${text.slice(0, 2_000)}`)
+    }
+  }
+}
+
+async function load(url: string, query: Query, bodies: string[], options: { seconds: number; connections: number }): Promise<GraphqlQueryResult> {
+  const result = await autocannon({
+    url,
+    connections: options.connections,
+    duration: options.seconds,
+    // Each connection cycles through the argument sets.
+    requests: bodies.map((body) => ({ method: 'POST', path: '/graphql', headers: { 'content-type': 'application/json' }, body })),
+    verifyBody: (body) => !String(body).includes('"errors"'),
+  })
+  return {
+    name: query.name,
+    label: query.label,
+    argumentSets: bodies.length,
+    requests: result.requests.total,
+    requestsPerSecond: result.requests.total / result.duration,
+    latencyMs: result['2xx'] > 0 ? { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max } : null,
+    non2xx: result.non2xx,
+    graphqlErrors: result.mismatches,
+    errors: result.errors,
+    timeouts: result.timeouts,
+  }
+}
+
+/**
+ * Requests whose client gave up (a timeout, or the end of the run) are still queued in the API and running in
+ * the database: the next query is measured only once the database has had no active statement for a second.
+ */
+async function waitUntilIdle(dbUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: dbUrl })
+  await client.connect()
+  try {
+    const deadline = Date.now() + 300_000
+    for (let quiet = 0; quiet < 5; ) {
+      if (Date.now() > deadline) throw new Error('GraphQL bench: the database is still busy 5 minutes after the load stopped')
+      const { rows } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`,
+      )
+      quiet = rows[0].n === 0 ? quiet + 1 : 0
+      await sleep(200)
+    }
+  } finally {
+    await client.end()
+  }
+}
+
+// Alone, against an existing projection: node bench/dist/bench/graphql.js --db-url URL [--seconds S] [--connections C]
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { 'db-url': { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } })
+  if (!values['db-url']) throw new Error('--db-url is required')
+  const results = await measureGraphql({
+    dbUrl: values['db-url'],
+    seconds: Number(values.seconds ?? 20),
+    connections: Number(values.connections ?? 50),
+    progress: (message) => console.error(message),
+  })
+  console.log(JSON.stringify(results, null, 2))
+}
