@@ -16,6 +16,7 @@ import {
   ContributionEventKind,
   ContributionStatus,
   Contributor,
+  AttributionEpochStat,
   ContributorEpochStat,
   Datanet,
   DatanetEpochStat,
@@ -72,6 +73,7 @@ class BatchState {
   readonly agentStats = new Map<string, AgentEpochStat>()
   readonly contributorStats = new Map<string, ContributorEpochStat>()
   readonly datanetStats = new Map<string, DatanetEpochStat>()
+  readonly attributionStats = new Map<string, AttributionEpochStat>()
 
   readonly changed = {
     contributors: new Set<Contributor>(),
@@ -324,6 +326,10 @@ class BatchState {
       const byDatanet = this.stat(this.datanetStats, `${inference.epoch}-${contribution.datanet.id}`, () => new DatanetEpochStat({ datanet: contribution.datanet, epoch: inference.epoch, amount: 0n, attributions: 0 }))
       byDatanet.amount += amount
       byDatanet.attributions += 1
+      const model = inference.model
+      const byAll = this.stat(this.attributionStats, `${inference.epoch}-${model.id}-${contribution.datanet.id}-${contribution.contributor.id}`, () => new AttributionEpochStat({ model, datanet: contribution.datanet, contributor: contribution.contributor, epoch: inference.epoch, amount: 0n, attributions: 0 }))
+      byAll.amount += amount
+      byAll.attributions += 1
     }
     Object.assign(inference, { mode: AttributionMode.USAGE, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, node: usage.node, usageAt: usage.timestamp })
     this.changed.inferences.add(inference)
@@ -369,6 +375,7 @@ class BatchState {
     }
     await store.upsert(await mergeStored(store, ContributorEpochStat, this.contributorStats, addEarnings))
     await store.upsert(await mergeStored(store, DatanetEpochStat, this.datanetStats, addEarnings))
+    await store.upsert(await mergeStored(store, AttributionEpochStat, this.attributionStats, addEarnings))
   }
 
   private contributor(address: string, block: number): Contributor {

@@ -8,6 +8,7 @@ import { join } from 'node:path'
 
 const BULK_ENTITIES = [
   'attributionEdge',
+  'attributionEpochStat',
   'inference',
   'contributorEpochStat',
   'datanetEpochStat',

@@ -4,7 +4,8 @@ import type { Sql } from './sql.js'
 
 /**
  * Rankings by earnings. Each scope has its own statement, chosen here: the per-epoch stat tables answer the
- * wide scopes from an index, the attribution edges the narrow ones. Ties go to the lower id, so a ranking is
+ * wide scopes from an index, the earnings by (epoch, model, datanet, contributor) the narrow ones, and the
+ * attribution edges only the ranking of models, which counts distinct inferences. Ties go to the lower id, so a ranking is
  * deterministic.
  */
 
@@ -24,13 +25,13 @@ interface Ranked {
 }
 
 const CONTRIBUTORS = {
-  model: `SELECT e.contributor_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
-    FROM inference i JOIN attribution_edge e ON e.inference_id = i.id
-    WHERE i.model_id = $1 AND ($2::int IS NULL OR i.epoch = $2) AND ($3::text IS NULL OR e.datanet_id = $3)
-    GROUP BY e.contributor_id ORDER BY sum(e.amount) DESC, e.contributor_id LIMIT $4`,
-  datanet: `SELECT e.contributor_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
-    FROM attribution_edge e WHERE e.datanet_id = $1 AND ($2::int IS NULL OR e.epoch = $2)
-    GROUP BY e.contributor_id ORDER BY sum(e.amount) DESC, e.contributor_id LIMIT $3`,
+  model: `SELECT s.contributor_id AS id, sum(s.amount)::text AS amount, sum(s.attributions)::int AS count
+    FROM attribution_epoch_stat s
+    WHERE s.model_id = $1 AND ($2::int IS NULL OR s.epoch = $2) AND ($3::text IS NULL OR s.datanet_id = $3)
+    GROUP BY s.contributor_id ORDER BY sum(s.amount) DESC, s.contributor_id LIMIT $4`,
+  datanet: `SELECT s.contributor_id AS id, sum(s.amount)::text AS amount, sum(s.attributions)::int AS count
+    FROM attribution_epoch_stat s WHERE s.datanet_id = $1 AND ($2::int IS NULL OR s.epoch = $2)
+    GROUP BY s.contributor_id ORDER BY sum(s.amount) DESC, s.contributor_id LIMIT $3`,
   // s.amount, not the text alias "amount": a bare name in ORDER BY means the output column.
   epoch: `SELECT s.contributor_id AS id, s.amount::text AS amount, s.attributions AS count FROM contributor_epoch_stat s
     WHERE s.epoch = $1 ORDER BY s.amount DESC, s.contributor_id LIMIT $2`,
@@ -39,13 +40,13 @@ const CONTRIBUTORS = {
 }
 
 const DATANETS = {
-  model: `SELECT e.datanet_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
-    FROM inference i JOIN attribution_edge e ON e.inference_id = i.id
-    WHERE i.model_id = $1 AND ($2::int IS NULL OR i.epoch = $2) AND ($3::text IS NULL OR e.contributor_id = $3)
-    GROUP BY e.datanet_id ORDER BY sum(e.amount) DESC, e.datanet_id LIMIT $4`,
-  contributor: `SELECT e.datanet_id AS id, sum(e.amount)::text AS amount, count(*)::int AS count
-    FROM attribution_edge e WHERE e.contributor_id = $1 AND ($2::int IS NULL OR e.epoch = $2)
-    GROUP BY e.datanet_id ORDER BY sum(e.amount) DESC, e.datanet_id LIMIT $3`,
+  model: `SELECT s.datanet_id AS id, sum(s.amount)::text AS amount, sum(s.attributions)::int AS count
+    FROM attribution_epoch_stat s
+    WHERE s.model_id = $1 AND ($2::int IS NULL OR s.epoch = $2) AND ($3::text IS NULL OR s.contributor_id = $3)
+    GROUP BY s.datanet_id ORDER BY sum(s.amount) DESC, s.datanet_id LIMIT $4`,
+  contributor: `SELECT s.datanet_id AS id, sum(s.amount)::text AS amount, sum(s.attributions)::int AS count
+    FROM attribution_epoch_stat s WHERE s.contributor_id = $1 AND ($2::int IS NULL OR s.epoch = $2)
+    GROUP BY s.datanet_id ORDER BY sum(s.amount) DESC, s.datanet_id LIMIT $3`,
   epoch: `SELECT s.datanet_id AS id, s.amount::text AS amount, s.attributions AS count FROM datanet_epoch_stat s
     WHERE s.epoch = $1 ORDER BY s.amount DESC, s.datanet_id LIMIT $2`,
   all: `SELECT datanet_id AS id, sum(amount)::text AS amount, sum(attributions)::int AS count FROM datanet_epoch_stat

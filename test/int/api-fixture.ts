@@ -255,6 +255,11 @@ async function insertStats(insert: Insert, f: Fixture) {
     })
   await insert('contributor_epoch_stat', stat((e) => e.contributorId).map(({ owner, ...s }) => ({ ...s, contributor_id: owner })))
   await insert('datanet_epoch_stat', stat((e) => e.datanetId).map(({ owner, ...s }) => ({ ...s, datanet_id: owner })))
+  const modelOf = new Map(f.inferences.map((i) => [i.id, i.modelId]))
+  await insert('attribution_epoch_stat', stat((e) => `${modelOf.get(e.inferenceId)}-${e.datanetId}-${e.contributorId}`).map(({ owner, ...s }) => {
+    const [model, datanet, contributor] = owner.split('-')
+    return { ...s, model_id: model, datanet_id: datanet, contributor_id: contributor }
+  }))
   const byModel = new Map<string, Inference[]>()
   for (const i of f.inferences) byModel.set(`${i.epoch}-${i.modelId}`, [...(byModel.get(`${i.epoch}-${i.modelId}`) ?? []), i])
   await insert('model_epoch_stat', [...byModel].map(([id, list]) => ({

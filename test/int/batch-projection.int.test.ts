@@ -219,6 +219,17 @@ describe('the set-based projector', () => {
     const fallback = await whole.query(`SELECT contribution_id AS c, amount::text AS a FROM attribution_edge WHERE inference_id = $1 ORDER BY contribution_id`, [inferenceId(4)])
     // fee 5 → data 3, in equal shares over model 1's datanet's accepted contributions (2, 4, 6; 8 was never reviewed)
     expect(fallback).toEqual([{ c: '2', a: '1' }, { c: '4', a: '1' }, { c: '6', a: '1' }])
+    // The earnings by (epoch, model, datanet, contributor) are exactly the edges' sums, fork undone included.
+    const fromEdges = await whole.query(
+      `SELECT e.epoch, i.model_id AS model, e.datanet_id AS datanet, e.contributor_id AS contributor, sum(e.amount)::text AS amount, count(*)::int AS n
+       FROM attribution_edge e JOIN inference i ON i.id = e.inference_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
+    )
+    const stats = await whole.query(
+      `SELECT epoch, model_id AS model, datanet_id AS datanet, contributor_id AS contributor, amount::text AS amount, attributions AS n
+       FROM attribution_epoch_stat ORDER BY 1, 2, 3, 4`,
+    )
+    expect(stats).toEqual(fromEdges)
+    expect(stats.length).toBeGreaterThan(3)
   })
 
   it('undoes a join with the orphaned block of its settlement, and joins again when the settlement is mined anew', async () => {

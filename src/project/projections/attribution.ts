@@ -100,6 +100,35 @@ export async function writeEdges(em: EntityManager, planned: readonly Planned[])
   )
   await addEarnings(em, 'contributor_epoch_stat', 'contributor_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.contributorId, amount: r.edge.amount })))
   await addEarnings(em, 'datanet_epoch_stat', 'datanet_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.datanetId, amount: r.edge.amount })))
+  await addAttributionStats(em, rows)
+}
+
+/** Adds a batch's edges to the earnings by (epoch, model, datanet, contributor), one row per key, in key order. */
+async function addAttributionStats(em: EntityManager, rows: readonly { inference: SettledInference; edge: AttributionEdge }[]) {
+  const sums = new Map<string, { epoch: number; model: string; datanet: string; contributor: string; amount: bigint; count: number }>()
+  for (const { inference, edge } of rows) {
+    const id = `${inference.epoch}-${inference.modelId}-${edge.datanetId}-${edge.contributorId}`
+    let sum = sums.get(id)
+    if (!sum) sums.set(id, (sum = { epoch: inference.epoch, model: inference.modelId, datanet: edge.datanetId, contributor: edge.contributorId, amount: 0n, count: 0 }))
+    sum.amount += edge.amount
+    sum.count++
+  }
+  const stats = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, sum]) => sum)
+  await em.query(
+    `INSERT INTO attribution_epoch_stat (id, epoch, model_id, datanet_id, contributor_id, amount, attributions)
+     SELECT epoch || '-' || model || '-' || datanet || '-' || contributor, epoch, model, datanet, contributor, amount, n
+     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::int[]) AS t(epoch, model, datanet, contributor, amount, n)
+     ON CONFLICT (id) DO UPDATE SET amount = attribution_epoch_stat.amount + excluded.amount,
+       attributions = attribution_epoch_stat.attributions + excluded.attributions`,
+    [
+      stats.map((s) => s.epoch),
+      stats.map((s) => s.model),
+      stats.map((s) => s.datanet),
+      stats.map((s) => s.contributor),
+      stats.map((s) => s.amount.toString()),
+      stats.map((s) => s.count),
+    ],
+  )
 }
 
 /** Adds a batch's edges to the per-epoch earnings, one row per (epoch, owner), in key order (fewer lock waits). */
