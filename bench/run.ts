@@ -15,6 +15,8 @@ import { projectionDigest } from '../src/project/digest.js'
 import { applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
+import { measureGraphql, type GraphqlResults } from './graphql.js'
+import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { createTestDatabase } from '../test/support/database.js'
 import { deleteTopics, postgresVersion } from './services.js'
@@ -25,6 +27,9 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --smoke         2000 inferences, 1 run: checks the harness still works (CI)
   --cpu-prof      run the projector under node --cpu-prof (profiles in bench/results/profiles/)
   --keep          keep the databases and topics afterwards
+  --graphql-seconds N  autocannon time per GraphQL query, 50 connections, on the last run's projection (default 20; 3 with --smoke)
+  --chain-blocks N     chain ingestion: blocks of protocol events pre-filled on a private anvil (default 500; 20 with --smoke)
+  --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
 Services as for the tests: KAFKA_BROKERS (default 127.0.0.1:9092, must be running), DB_URL (default ${DEFAULT_DB_URL}).`
 
 const { values: flags } = parseArgs({
@@ -34,6 +39,9 @@ const { values: flags } = parseArgs({
     smoke: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'graphql-seconds': { type: 'string' },
+    'chain-blocks': { type: 'string' },
+    'chain-events-per-block': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -49,6 +57,14 @@ const shape: BacklogShape = {
   chainId: 31337,
 }
 const runs = Number(flags.runs ?? (flags.smoke ? 1 : 3))
+const graphqlSeconds = Number(flags['graphql-seconds'] ?? (flags.smoke ? 3 : 20))
+const GRAPHQL_CONNECTIONS = 50
+// Above about 150 events a block, a 10-block batch of the ingester exceeds the broker's 1 MB message limit, and
+// the ingester, which publishes a batch in one request, retries it forever.
+const chainShape = {
+  blocks: Number(flags['chain-blocks'] ?? (flags.smoke ? 20 : 500)),
+  eventsPerBlock: Number(flags['chain-events-per-block'] ?? (flags.smoke ? 20 : 100)),
+}
 const BASELINE_BATCH = 1_000
 /** Records per produce request: one record batch must stay under the broker's 1 MB message.max.bytes. */
 const PRELOAD_CHUNK = 500
@@ -99,13 +115,18 @@ async function main() {
   const replay = await replayRun(namespace, lastLive!)
   progress(`replay: ${rate(replay.records, replay.seconds)} events/s, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
 
+  const graphql = await measureGraphql({ dbUrl: lastLive!.url, seconds: graphqlSeconds, connections: GRAPHQL_CONNECTIONS, progress })
+
   const baseline: ProjectionRun[] = []
   for (let run = 1; run <= runs; run++) {
     baseline.push(await baselineRun(run))
     progress(`baseline run ${run}: ${rate(baseline[run - 1].events, baseline[run - 1].seconds)} events/s`)
   }
 
-  const results = summarise(preload, live, baseline, replay)
+  const chain = await measureChainIngestion({ brokers, adminUrl, ...chainShape, keep: flags.keep, progress })
+  progress(`chain ingestion: ${rate(chain.blocksPerSecond)} blocks/s, ${rate(chain.eventsPerSecond)} events/s`)
+
+  const results = summarise(preload, live, baseline, replay, graphql, chain)
   await mkdir(resultsDir, { recursive: true })
   await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`)
   printTable(results)
@@ -262,6 +283,8 @@ function summarise(
   live: ProjectionRun[],
   baseline: ProjectionRun[],
   replay: Awaited<ReturnType<typeof replayRun>>,
+  graphql: GraphqlResults,
+  chain: ChainIngestionResult,
 ) {
   const summary = (runs: ProjectionRun[]) => ({
     eventsPerSecond: median(runs.map((r) => r.events / r.seconds)),
@@ -312,7 +335,8 @@ function summarise(
       digestsEqual: replay.digestsEqual,
     },
     memory: { projectorPeakRssBytes: Math.max(...live.map((r) => r.peakRssBytes!)) },
-    graphql: { measured: false, reason: 'the API is being rewritten; autocannon (50 connections, 20 s) not run' },
+    chainIngestion: chain,
+    graphql,
   }
 }
 
@@ -325,7 +349,19 @@ function printTable(r: ReturnType<typeof summarise>) {
     ['ours / baseline', `${r.ratioOursToBaseline.toFixed(2)}x`, `baseline rows identical in ${r.baseline.tablesIdenticalToProjection.length}/${r.baseline.tablesIdenticalToProjection.length + r.baseline.tablesDifferent.length} tables${r.baseline.tablesDifferent.length ? ` (differ: ${r.baseline.tablesDifferent.join(', ')})` : ''}`],
     ['replay (attrib replay)', `${rate(r.replay.eventsPerSecond)} events/s`, `${r.replay.seconds.toFixed(1)} s; digest ${r.replay.digestsEqual ? 'equals live' : 'DIFFERS from live'}`],
     ['projector peak RSS', mib(r.memory.projectorPeakRssBytes), `replay peak RSS ${mib(r.replay.peakRssBytes)}`],
-    ['GraphQL (autocannon 50 conn, 20 s)', 'not measured', 'not in the harness yet'],
+    [
+      'chain ingestion (anvil → Kafka)',
+      `${rate(r.chainIngestion.blocksPerSecond)} blocks/s`,
+      `${rate(r.chainIngestion.eventsPerSecond)} events/s; ${r.chainIngestion.blocks} blocks, ${r.chainIngestion.events} events (${r.chainIngestion.eventsPerBlock}/block); ${r.chainIngestion.seconds.toFixed(1)} s wall, ${r.chainIngestion.ingestingSeconds.toFixed(1)} s once started; pre-fill ${r.chainIngestion.prefillSeconds.toFixed(1)} s; peak RSS ${mib(r.chainIngestion.peakRssBytes)}`,
+    ],
+    ...r.graphql.queries.map((q): [string, string, string] => {
+      const failed = q.non2xx + q.graphqlErrors + q.errors
+      return [
+        `GraphQL: ${q.label}`,
+        q.latencyMs ? `p99 ${q.latencyMs.p99} ms` : 'no answer',
+        `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${r.graphql.connections} conn, ${r.graphql.secondsPerQuery} s)${failed ? `; ${failed} FAILED` : ''}`,
+      ]
+    }),
   ]
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
   console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)

@@ -1,6 +1,6 @@
 import { Kafka, logLevel as KafkaLogLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { ConsumeOptions, Log, LogConsumer, LogProducer, LogRecord, TopicSpec } from './log.js'
+import type { ConsumeOptions, Log, LogConsumer, LogProducer, LogRecord, OutgoingRecord, TopicSpec } from './log.js'
 
 /**
  * The log on Apache Kafka (kafkajs). kafkajs has had no release since 2023, so nothing outside this file
@@ -74,15 +74,41 @@ export function createKafkaLog(options: { brokers: string[]; clientId: string; l
   }
 }
 
+/**
+ * A request's records become one record batch per partition, which the broker refuses above its
+ * `message.max.bytes` (1 MB by default): a long send goes out as requests of at most this many bytes, in order.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024
+/** Kafka's per-record framing (lengths, varints, offsets deltas), counted generously. */
+const RECORD_OVERHEAD_BYTES = 64
+
+function* requestsOf(records: OutgoingRecord[]): Generator<OutgoingRecord[]> {
+  let chunk: OutgoingRecord[] = []
+  let bytes = 0
+  for (const record of records) {
+    const size = RECORD_OVERHEAD_BYTES + Buffer.byteLength(record.key ?? '') + record.value.length +
+      Object.entries(record.headers ?? {}).reduce((sum, [k, v]) => sum + Buffer.byteLength(k) + Buffer.byteLength(v), 0)
+    if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      yield chunk
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(record)
+    bytes += size
+  }
+  if (chunk.length > 0) yield chunk
+}
+
 function kafkaProducer(producer: Producer): LogProducer {
   return {
     async send(topic, records) {
-      if (records.length === 0) return
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: records.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
-      })
+      for (const chunk of requestsOf(records)) {
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: chunk.map((r) => ({ key: r.key, value: r.value, headers: r.headers })),
+        })
+      }
     },
     close: () => producer.disconnect(),
   }

@@ -31,7 +31,11 @@ export interface TopicSpec {
 }
 
 export interface LogProducer {
-  /** Resolves only once the log has durably acknowledged every record, in order within a partition. */
+  /**
+   * Resolves only once the log has durably acknowledged every record, in order within a partition. A large send
+   * may go out in several requests: when it fails, a prefix may already be on the log, so a retry re-publishes
+   * records consumers already have (they recognise them by event id).
+   */
   send(topic: string, records: OutgoingRecord[]): Promise<void>
   close(): Promise<void>
 }

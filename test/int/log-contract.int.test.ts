@@ -179,6 +179,16 @@ describe.each(implementations)('log contract: %s', (_name, open) => {
     expect(received.map((r) => r.value)).toEqual(sent.map((s) => s.value))
   })
 
+  it("takes one send larger than the broker's 1 MB record batch limit, delivering it whole and in order", async () => {
+    const t = await topic(1)
+    const sent = Array.from({ length: 3_000 }, (_, i) => ({ key: `k${i}`, value: Buffer.alloc(700, i % 251), headers: { seq: String(i) } }))
+    await send(t, sent)
+    const { received, until } = await consume([t])
+    await until(sent.length)
+    expect(received.map((r) => r.headers.seq)).toEqual(sent.map((s) => s.headers.seq))
+    expect(received.every((r, i) => r.value!.equals(sent[i].value))).toBe(true)
+  })
+
   it("starts each partition at the consumer's stored offset, and at 0 where it has none", async () => {
     const t = await topic(2)
     // One key per partition ('left-0' hashes to 1, 'right-0' to 0); the consumer has stored 4 for 'left'.
