@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { freePort } from '../src/free-port.js'
 import { startAttrib } from './measure.js'
+import { withClient } from '../test/support/database.js'
 
 /**
  * The API under load: `attrib serve` on a projection, then each query of issue 8 in turn with autocannon
@@ -142,6 +143,9 @@ export async function measureGraphql(options: {
   connections: number
   progress?: (message: string) => void
 }): Promise<GraphqlResults> {
+  // Statistics as autovacuum would have them by the time anyone queries: a freshly drained projection has none,
+  // and without them the planner picks scans that no live deployment would see.
+  await withClient(options.dbUrl, (client) => client.query('ANALYZE'))
   const port = await freePort()
   const api = startAttrib(['serve'], { DB_URL: options.dbUrl, GQL_PORT: String(port), LOG_LEVEL: 'warn' })
   const url = `http://127.0.0.1:${port}/graphql`
