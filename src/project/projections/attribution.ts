@@ -98,59 +98,44 @@ export async function writeEdges(em: EntityManager, planned: readonly Planned[])
       rows.map((r) => r.inference.epoch),
     ],
   )
-  await addEarnings(em, 'contributor_epoch_stat', 'contributor_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.contributorId, amount: r.edge.amount })))
-  await addEarnings(em, 'datanet_epoch_stat', 'datanet_id', rows.map((r) => ({ epoch: r.inference.epoch, owner: r.edge.datanetId, amount: r.edge.amount })))
-  await addAttributionStats(em, rows)
+  await addEarnings(em, 'contributor_epoch_stat', rows.map(({ inference, edge }) => ({ epoch: inference.epoch, contributor_id: edge.contributorId, amount: edge.amount })))
+  await addEarnings(em, 'datanet_epoch_stat', rows.map(({ inference, edge }) => ({ epoch: inference.epoch, datanet_id: edge.datanetId, amount: edge.amount })))
+  await addEarnings(em, 'attribution_epoch_stat', rows.map(({ inference, edge }) => ({
+    epoch: inference.epoch, model_id: inference.modelId, datanet_id: edge.datanetId, contributor_id: edge.contributorId, amount: edge.amount,
+  })))
 }
 
-/** Adds a batch's edges to the earnings by (epoch, model, datanet, contributor), one row per key, in key order. */
-async function addAttributionStats(em: EntityManager, rows: readonly { inference: SettledInference; edge: AttributionEdge }[]) {
-  const sums = new Map<string, { epoch: number; model: string; datanet: string; contributor: string; amount: bigint; count: number }>()
-  for (const { inference, edge } of rows) {
-    const id = `${inference.epoch}-${inference.modelId}-${edge.datanetId}-${edge.contributorId}`
-    let sum = sums.get(id)
-    if (!sum) sums.set(id, (sum = { epoch: inference.epoch, model: inference.modelId, datanet: edge.datanetId, contributor: edge.contributorId, amount: 0n, count: 0 }))
-    sum.amount += edge.amount
-    sum.count++
-  }
-  const stats = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, sum]) => sum)
-  await em.query(
-    `INSERT INTO attribution_epoch_stat (id, epoch, model_id, datanet_id, contributor_id, amount, attributions)
-     SELECT epoch || '-' || model || '-' || datanet || '-' || contributor, epoch, model, datanet, contributor, amount, n
-     FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::int[]) AS t(epoch, model, datanet, contributor, amount, n)
-     ON CONFLICT (id) DO UPDATE SET amount = attribution_epoch_stat.amount + excluded.amount,
-       attributions = attribution_epoch_stat.attributions + excluded.attributions`,
-    [
-      stats.map((s) => s.epoch),
-      stats.map((s) => s.model),
-      stats.map((s) => s.datanet),
-      stats.map((s) => s.contributor),
-      stats.map((s) => s.amount.toString()),
-      stats.map((s) => s.count),
-    ],
-  )
-}
+type EarningsKey = { epoch: number; contributor_id?: string; datanet_id?: string; model_id?: string }
 
-/** Adds a batch's edges to the per-epoch earnings, one row per (epoch, owner), in key order (fewer lock waits). */
+/**
+ * Adds a batch's edges to per-epoch earnings, one upsert row per key (the id is the key's values joined by
+ * '-', epoch first), in id order so concurrent projectors lock shared rows in one order.
+ */
 async function addEarnings(
   em: EntityManager,
-  table: 'contributor_epoch_stat' | 'datanet_epoch_stat',
-  ownerColumn: 'contributor_id' | 'datanet_id',
-  edges: { epoch: number; owner: string; amount: bigint }[],
+  table: 'contributor_epoch_stat' | 'datanet_epoch_stat' | 'attribution_epoch_stat',
+  edges: (EarningsKey & { amount: bigint })[],
 ): Promise<void> {
-  const sums = new Map<string, { epoch: number; owner: string; amount: bigint; count: number }>()
-  for (const { epoch, owner, amount } of edges) {
-    const id = `${epoch}-${owner}`
-    const sum = sums.get(id) ?? { epoch, owner, amount: 0n, count: 0 }
+  const sums = new Map<string, { key: EarningsKey; amount: bigint; count: number }>()
+  for (const { amount, ...key } of edges) {
+    const id = Object.values(key).join('-')
+    let sum = sums.get(id)
+    if (!sum) sums.set(id, (sum = { key, amount: 0n, count: 0 }))
     sum.amount += amount
     sum.count++
-    sums.set(id, sum)
   }
-  const rows = [...sums].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, sum]) => sum)
+  const ids = [...sums.keys()].sort()
+  const columns = Object.keys(sums.get(ids[0])!.key).filter((c) => c !== 'epoch')
   await em.query(
-    `INSERT INTO ${table} (id, ${ownerColumn}, epoch, amount, attributions)
-     SELECT epoch || '-' || owner, owner, epoch, amount, n FROM unnest($1::int[], $2::text[], $3::numeric[], $4::int[]) AS t(epoch, owner, amount, n)
+    `INSERT INTO ${table} (id, epoch, ${columns.join(', ')}, amount, attributions)
+     SELECT * FROM unnest($1::text[], $2::int[], ${columns.map((_, k) => `$${k + 3}::text[]`).join(', ')}, $${columns.length + 3}::numeric[], $${columns.length + 4}::int[])
      ON CONFLICT (id) DO UPDATE SET amount = ${table}.amount + excluded.amount, attributions = ${table}.attributions + excluded.attributions`,
-    [rows.map((r) => r.epoch), rows.map((r) => r.owner), rows.map((r) => r.amount.toString()), rows.map((r) => r.count)],
+    [
+      ids,
+      ids.map((id) => sums.get(id)!.key.epoch),
+      ...columns.map((c) => ids.map((id) => sums.get(id)!.key[c as keyof EarningsKey])),
+      ids.map((id) => sums.get(id)!.amount.toString()),
+      ids.map((id) => sums.get(id)!.count),
+    ],
   )
 }
