@@ -2,19 +2,37 @@ import type { DataSource, EntityManager } from 'typeorm'
 import type { BlockRef } from '../domain/envelope.js'
 
 /**
+ * Columns only ever changed by adding to them. Usage joins and epoch closes add to these rows outside the
+ * chain's order, so undoing a block subtracts what the block added instead of putting its before-image back
+ * (db/migrations/1795640000000-CommutingUndo.js).
+ */
+export const COUNTER_COLUMNS: Readonly<Record<string, readonly string[]>> = {
+  epoch: ['inferences', 'fees', 'platform_fees', 'net_fees', 'stakers_pool', 'rolled_in'],
+  model_epoch_stat: ['inferences', 'fees', 'net_fees', 'data_part'],
+  agent_epoch_stat: ['inferences', 'fees'],
+  contributor_epoch_stat: ['amount', 'attributions'],
+  datanet_epoch_stat: ['amount', 'attributions'],
+  attribution_epoch_stat: ['amount', 'attributions'],
+}
+
+/**
  * Fork safety for every projection table, without each projection having to think about it: a trigger records
- * the before-image of each row changed while a hot block is being applied (db/migrations, attrib_record_undo),
- * and undoing a block restores those images newest first (attrib_undo_blocks).
+ * each row change made while a hot block is being applied (db/migrations, attrib_record_undo), and undoing a
+ * block reverts those changes newest first (attrib_undo_blocks): counters by subtraction, other columns to
+ * their before-values.
  */
 export async function ensureUndoTriggers(ds: DataSource): Promise<void> {
-  for (const { tableName } of ds.entityMetadatas) {
+  for (const { tableName, columns } of ds.entityMetadatas) {
     const [{ exists }] = await ds.query('SELECT to_regclass($1) IS NOT NULL AS exists', [`"${tableName}"`])
     if (!exists) continue // a table whose migration is not written yet (while generating it)
+    const counters = COUNTER_COLUMNS[tableName] ?? []
+    const unknown = counters.filter((c) => !columns.some((column) => column.databaseName === c))
+    if (unknown.length > 0) throw new Error(`counter columns ${unknown.join(', ')} are not columns of ${tableName}`)
     await ds.query(
       // The WHEN clause keeps final blocks (a catch-up's bulk) from calling the trigger function per row.
       `CREATE OR REPLACE TRIGGER attrib_undo AFTER INSERT OR UPDATE OR DELETE ON "${tableName}"
        FOR EACH ROW WHEN (coalesce(current_setting('attrib.undo_block', true), '') <> '')
-       EXECUTE FUNCTION attrib_record_undo()`,
+       EXECUTE FUNCTION attrib_record_undo(${counters.map((c) => `'${c}'`).join(', ')})`,
     )
   }
 }

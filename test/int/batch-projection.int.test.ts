@@ -3,80 +3,13 @@
 // settlement of a hot block is undone with that block and joins again when the settlement is mined anew.
 import type { DataSource } from 'typeorm'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { CHAIN_EVENT_VERSION, finalizedEventId, orphanedBlocksEventId } from '../../src/domain/chain-events.js'
-import { chainEventId, encodeEnvelope, type BlockRef, type Envelope } from '../../src/domain/envelope.js'
-import { usageRecordEnvelope, type UsageRecord } from '../../src/domain/usage-record.js'
+import type { BlockRef } from '../../src/domain/envelope.js'
 import { openDatabase } from '../../src/db/data-source.js'
-import { FINAL_HEADER } from '../../src/log/headers.js'
-import type { LogRecord } from '../../src/log/log.js'
 import { createLogger } from '../../src/logger.js'
 import { projectionDigest } from '../../src/project/digest.js'
 import { projectPartitionBatch } from '../../src/project/projector.js'
 import { createTestDatabase } from '../support/database.js'
-
-const topics = { chain: 'batch.chain', usage: 'batch.usage', deadLetter: 'batch.deadletter' }
-const settings = { epochBlocks: 1000, defaultFeeSplit: { modelBps: 3000, stakersBps: 1000, dataBps: 6000 } }
-const address = (n: number) => `0x${n.toString(16).padStart(40, '0')}`
-const inferenceId = (n: number) => `0x${n.toString(16).padStart(64, '0')}`
-const NODE = address(0x0de5)
-const SIGNATURE = `0x${'ab'.repeat(64)}1b`
-
-/** Builds both streams with their offsets; chain events are final up to `finalUpTo`. */
-class Streams {
-  chain: LogRecord[] = []
-  usage: LogRecord[] = []
-  private logIndex = 0
-  finalUpTo = 0
-
-  block(number: number, fork = ''): BlockRef {
-    return { number, hash: `0x${fork || '0'}${number.toString(16).padStart(63, '0')}` }
-  }
-
-  event(type: string, block: BlockRef, payload: Record<string, unknown>) {
-    const logIndex = this.logIndex++
-    this.push({
-      id: chainEventId(31337, block.hash, logIndex),
-      type,
-      version: CHAIN_EVENT_VERSION,
-      source: 'chain',
-      chainId: 31337,
-      block,
-      txHash: `0x${'ee'.repeat(32)}`,
-      logIndex,
-      occurredAt: new Date(Date.UTC(2026, 10, 25) + block.number * 2000).toISOString(),
-      payload,
-    }, block.number <= this.finalUpTo)
-  }
-
-  finalize(head: BlockRef) {
-    this.finalUpTo = head.number
-    this.push({ id: finalizedEventId(31337, head), type: 'BlocksFinalized', version: CHAIN_EVENT_VERSION, source: 'chain', chainId: 31337, occurredAt: new Date().toISOString(), payload: { head } }, true)
-  }
-
-  orphan(blocks: BlockRef[]) {
-    this.push({ id: orphanedBlocksEventId(31337, blocks), type: 'BlocksOrphaned', version: CHAIN_EVENT_VERSION, source: 'chain', chainId: 31337, occurredAt: new Date().toISOString(), payload: { blocks } }, false)
-  }
-
-  settle(n: number, block: BlockRef, modelId: string, fee = 1_000_003n, platformFee = 3n, agentId = '1') {
-    this.event('InferenceSettled', block, { inferenceId: inferenceId(n), modelId, agentId, payer: address(0xbeef), fee: fee.toString(), platformFee: platformFee.toString() })
-  }
-
-  usageRecord(n: number, modelId: string, attributions: [string, number][], tokensIn = 100) {
-    const record: UsageRecord = {
-      inferenceId: inferenceId(n), modelId, agentId: '1', tokensIn, tokensOut: 50, timestamp: 1_790_000_000 + n,
-      attributions: attributions.map(([contributionId, weight]) => ({ contributionId, weight })), node: NODE, signature: SIGNATURE,
-    }
-    this.usage.push(logRecord(topics.usage, this.usage.length, encodeEnvelope(usageRecordEnvelope(record)), {}))
-  }
-
-  private push(envelope: Envelope, final: boolean) {
-    this.chain.push(logRecord(topics.chain, this.chain.length, encodeEnvelope(envelope), final ? { [FINAL_HEADER]: 'true' } : {}))
-  }
-}
-
-function logRecord(topic: string, offset: number, value: Buffer, headers: Record<string, string>): LogRecord {
-  return { topic, partition: 0, offset: BigInt(offset), key: null, value, headers }
-}
+import { address, inferenceId, NODE, settings, Streams, topics } from '../support/log-streams.js'
 
 /**
  * One log: registry events (final), usage records that come first, a busy hot block of settlements (joins,

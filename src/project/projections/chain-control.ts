@@ -1,10 +1,12 @@
 import type { EntityManager } from 'typeorm'
 import { forgetUndoUpTo, undoBlocks } from '../../db/undo.js'
 import type { Of } from './context.js'
+import { compareRoots } from './epochs.js'
 
 /** Forks and finality, as the ingester reports them. */
 export async function onBlocksOrphaned(em: EntityManager, event: Of<'BlocksOrphaned'>): Promise<void> {
   await undoBlocks(em, event.payload.blocks.map((b) => b.hash))
+  await compareRoots(em)
 }
 
 export async function onBlocksFinalized(em: EntityManager, event: Of<'BlocksFinalized'>): Promise<void> {

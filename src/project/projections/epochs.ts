@@ -94,11 +94,10 @@ async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, c
     )
   }
   await em.query(
-    `UPDATE epoch SET status = 'CLOSED', root = $2, payout_total = $3, rolled_over = $4, closed_at_block = $5,
-       root_matches = CASE WHEN published_root IS NULL THEN NULL ELSE published_root = $2 AND published_total = $3 END
-     WHERE id = $1::int::text`,
+    `UPDATE epoch SET status = 'CLOSED', root = $2, payout_total = $3, rolled_over = $4, closed_at_block = $5 WHERE id = $1::int::text`,
     [epoch, tree.root, tree.total.toString(), stakers.rolledOver.toString(), closedAt],
   )
+  await compareRoots(em, epoch)
   if (stakers.rolledOver > 0n) {
     // Nobody was staked: the pool waits for the next epoch's stakers.
     await ensureEpoch(em, epoch + 1, epochBlocks)
@@ -145,11 +144,21 @@ export async function onRewardRootPublished(em: EntityManager, epochBlocks: numb
   const number = Number(epoch)
   if (!Number.isSafeInteger(number)) throw new RejectedEvent('invalid-epoch', `epoch ${epoch} is out of range`)
   await ensureEpoch(em, number, epochBlocks)
+  await em.query('UPDATE epoch SET published_root = $2, published_total = $3 WHERE id = $1::int::text', [number, root, total])
+  await compareRoots(em, number)
+}
+
+/**
+ * Whether a closed epoch's published root and total are the computed ones (NULL until both exist). Kept in step
+ * by whoever changes either side: the close, a publication, and a fork's undo, which can take a publication
+ * back after the close compared against it.
+ */
+export async function compareRoots(em: EntityManager, epoch?: number): Promise<void> {
+  const matches = `CASE WHEN status <> 'CLOSED' OR published_root IS NULL THEN NULL
+                        ELSE published_root = root AND published_total = payout_total END`
   await em.query(
-    `UPDATE epoch SET published_root = $2, published_total = $3,
-       root_matches = CASE WHEN status = 'CLOSED' THEN root IS NOT DISTINCT FROM $2 AND payout_total = $3 ELSE NULL END
-     WHERE id = $1::int::text`,
-    [number, root, total],
+    `UPDATE epoch SET root_matches = ${matches} WHERE root_matches IS DISTINCT FROM (${matches}) AND ($1::int IS NULL OR id = $1::int::text)`,
+    [epoch ?? null],
   )
 }
 
