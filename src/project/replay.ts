@@ -2,9 +2,9 @@ import type { DataSource } from 'typeorm'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/data-source.js'
 import type { Logger } from '../logger.js'
-import type { Log, LogRecord } from '../log/log.js'
 import { openLog } from '../log/open-log.js'
 import { projectionDigest } from './digest.js'
+import { openJournalReader } from './journal-reader.js'
 import { projectPartitionBatch, type ProjectorTopics } from './projector.js'
 import type { ProjectionSettings } from './apply.js'
 import { journalEpochClose } from './journal.js'
@@ -16,6 +16,10 @@ export interface ReplayResult {
   replayDigest: string
   batches: number
   records: number
+  /** Rebuilding the projection from the log. */
+  rebuildSeconds: number
+  /** Computing both digests, after the rebuild. */
+  digestSeconds: number
   switched: boolean
 }
 
@@ -52,8 +56,10 @@ export async function replayProjection(options: {
     await live.query(`CREATE SCHEMA "${schema}"`)
     const rebuilt = await openDatabase(config.dbUrl, { schema })
     const log = openLog(config, live, logger)
+    const started = performance.now()
+    const reader = await openJournalReader(log, `${schema}-reader`, journal.filter((e) => e.kind === 'batch'))
     try {
-      const records = await stageLog(live, log, schema, journal, logger)
+      let records = 0
       for (const entry of journal) {
         if (entry.kind === 'close-epochs') {
           await rebuilt.transaction(async (em) => {
@@ -62,15 +68,18 @@ export async function replayProjection(options: {
           })
           continue
         }
-        const batch = await stagedRecords(live, schema, entry)
+        const batch = await reader.take(entry)
+        records += batch.length
         await projectPartitionBatch({ db: rebuilt, group, topics, settings, logger }, { topic: entry.topic, partition: entry.partition, records: batch })
       }
-      await live.query(`DROP TABLE "${schema}".replay_staging`)
-      const [liveDigest, replayDigest] = [(await projectionDigest(live)).digest, (await projectionDigest(rebuilt)).digest]
-      logger.info({ schema, liveDigest, replayDigest, batches: journal.length, records }, 'replay done')
+      const rebuildSeconds = (performance.now() - started) / 1000
+      const [liveDigest, replayDigest] = (await Promise.all([projectionDigest(live), projectionDigest(rebuilt)])).map((d) => d.digest)
+      const digestSeconds = (performance.now() - started) / 1000 - rebuildSeconds
+      logger.info({ schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds }, 'replay done')
       if (options.switchOver) await switchSchemas(live, schema)
-      return { schema, liveDigest, replayDigest, batches: journal.length, records, switched: options.switchOver }
+      return { schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds, switched: options.switchOver }
     } finally {
+      await reader.close()
       await log.close()
       await rebuilt.destroy()
     }
@@ -98,67 +107,6 @@ async function readJournal(db: DataSource, group: string): Promise<JournalEntry[
     [group],
   )
   return rows.map((r) => ({ kind: r.kind, topic: r.topic, partition: r.partition, first: BigInt(r.first), last: BigInt(r.last) }))
-}
-
-/**
- * Copies every journaled record from the log into a staging table, reading each partition once from its start
- * (a consumer group of its own), so the journal can then be followed in any order without holding the log in
- * memory.
- */
-async function stageLog(db: DataSource, log: Log, schema: string, journal: JournalEntry[], logger: Logger): Promise<number> {
-  await db.query(`CREATE TABLE "${schema}".replay_staging (
-    topic text NOT NULL, partition integer NOT NULL, "offset" bigint NOT NULL, key text, value bytea, headers jsonb NOT NULL,
-    PRIMARY KEY (topic, partition, "offset"))`)
-  const ends = new Map<string, bigint>()
-  for (const e of journal.filter((j) => j.kind === 'batch')) {
-    const key = `${e.topic}/${e.partition}`
-    if ((ends.get(key) ?? -1n) < e.last) ends.set(key, e.last)
-  }
-  if (ends.size === 0) return 0
-  const pending = new Set(ends.keys())
-  let copied = 0
-  let done!: () => void
-  const finished = new Promise<void>((resolve) => (done = resolve))
-  const consumer = await log.consumer(`${schema}-reader`)
-  await consumer.start({
-    topics: [...new Set(journal.filter((e) => e.kind === 'batch').map((e) => e.topic))],
-    startOffset: async () => 0n,
-    handle: async ({ topic, partition, records }) => {
-      const end = ends.get(`${topic}/${partition}`)
-      const wanted = end == null ? [] : records.filter((r) => r.offset <= end)
-      if (wanted.length > 0) {
-        await db.query(
-          `INSERT INTO "${schema}".replay_staging SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::bytea[], $6::jsonb[])
-           ON CONFLICT DO NOTHING`,
-          [
-            wanted.map((r) => r.topic),
-            wanted.map((r) => r.partition),
-            wanted.map((r) => r.offset.toString()),
-            wanted.map((r) => r.key),
-            wanted.map((r) => r.value),
-            wanted.map((r) => JSON.stringify(r.headers)),
-          ],
-        )
-        copied += wanted.length
-      }
-      if (end != null && records[records.length - 1].offset >= end && pending.delete(`${topic}/${partition}`) && pending.size === 0) {
-        done()
-      }
-    },
-  })
-  await finished
-  await consumer.close()
-  logger.info({ records: copied }, 'log staged for replay')
-  return copied
-}
-
-async function stagedRecords(db: DataSource, schema: string, entry: JournalEntry): Promise<LogRecord[]> {
-  const rows: { offset: string; key: string | null; value: Buffer | null; headers: Record<string, string> }[] = await db.query(
-    `SELECT "offset", key, value, headers FROM "${schema}".replay_staging
-     WHERE topic = $1 AND partition = $2 AND "offset" BETWEEN $3 AND $4 ORDER BY "offset"`,
-    [entry.topic, entry.partition, entry.first.toString(), entry.last.toString()],
-  )
-  return rows.map((r) => ({ topic: entry.topic, partition: entry.partition, offset: BigInt(r.offset), key: r.key, value: r.value, headers: r.headers }))
 }
 
 /**

@@ -13,6 +13,7 @@ import { createEmbeddedLog, partitionForKey } from '../../src/log/embedded-log.j
 import { createKafkaLog } from '../../src/log/kafka-log.js'
 import type { Log, LogConsumer, LogRecord, OutgoingRecord, PartitionBatch } from '../../src/log/log.js'
 import { createLogger } from '../../src/logger.js'
+import { openJournalReader, type OffsetRange } from '../../src/project/journal-reader.js'
 import { createTestDatabase } from '../support/database.js'
 import { eventually } from '../support/processes.js'
 
@@ -281,6 +282,41 @@ describe.each(implementations)('log contract: %s', (_name, open) => {
     const { received, until } = await consume([t], { log: reader })
     await until(25)
     expect(received.map((r) => r.offset)).toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i)))
+  })
+
+  it('hands a replay journaled ranges in the journal order, reading little ahead and never deadlocking', async () => {
+    const t = await topic(3)
+    await send(t, records(0, 240))
+    const ends = await subject.log.endOffsets(t)
+    // The journal takes partition 2 first, then 0 and 1 in turns: the reader must hold those back, not stall.
+    const ranges: OffsetRange[] = []
+    const cut = (partition: number, size: number) => {
+      const list: OffsetRange[] = []
+      for (let first = 0n; first < ends.get(partition)!; first += BigInt(size)) {
+        const last = first + BigInt(size) - 1n
+        list.push({ topic: t, partition, first, last: last < ends.get(partition)! ? last : ends.get(partition)! - 1n })
+      }
+      return list
+    }
+    ranges.push(...cut(2, 7))
+    const [zero, one] = [cut(0, 5), cut(1, 3)]
+    for (let i = 0; i < Math.max(zero.length, one.length); i++) ranges.push(...zero.slice(i, i + 1), ...one.slice(i, i + 1))
+
+    const reader = await openJournalReader(subject.log, `replay-${unique()}`, ranges, { aheadBytesPerPartition: 32 })
+    cleanups.push(() => reader.close())
+    const taken: LogRecord[][] = []
+    for (const range of ranges) taken.push(await reader.take(range))
+
+    taken.forEach((batch, i) => {
+      const { partition, first, last } = ranges[i]
+      expect(batch.map((r) => [r.partition, r.offset])).toEqual(
+        Array.from({ length: Number(last - first) + 1 }, (_, k) => [partition, first + BigInt(k)]),
+      )
+    })
+    const { received, until } = await consume([t])
+    await until(240)
+    const byPosition = (r: LogRecord) => `${r.partition}/${r.offset}`
+    expect(taken.flat().map((r) => [byPosition(r), r.value]).sort()).toEqual(received.map((r) => [byPosition(r), r.value]).sort())
   })
 })
 
