@@ -30,6 +30,7 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --graphql-seconds N  autocannon time per GraphQL query, 50 connections, on the last run's projection (default 20; 3 with --smoke)
   --chain-blocks N     chain ingestion: blocks of protocol events pre-filled on a private anvil (default 500; 20 with --smoke)
   --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
+  --projector-concurrency N   partitions the projector applies at once (PROJECTOR_CONCURRENCY; default 1)
 Services as for the tests: KAFKA_BROKERS (default 127.0.0.1:9092, must be running), DB_URL (default ${DEFAULT_DB_URL}).`
 
 const { values: flags } = parseArgs({
@@ -42,6 +43,7 @@ const { values: flags } = parseArgs({
     'graphql-seconds': { type: 'string' },
     'chain-blocks': { type: 'string' },
     'chain-events-per-block': { type: 'string' },
+    'projector-concurrency': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -173,6 +175,7 @@ function projectorEnv(namespace: string, dbUrl: string, group: string): Record<s
     KAFKA_BROKERS: brokers.join(','),
     TOPIC_NAMESPACE: namespace,
     PROJECTOR_GROUP: group,
+    PROJECTOR_CONCURRENCY: flags['projector-concurrency'] ?? '1',
     CHAIN_ID: String(shape.chainId),
     EPOCH_BLOCKS: String(shape.epochBlocks),
     LOG_LEVEL: 'warn',
@@ -303,7 +306,11 @@ function summarise(
     seconds: median(runs.map((r) => r.seconds)),
     runs: runs.map(({ tables: _tables, ...r }) => r),
   })
-  const ours = { ...summary(live), consumingEventsPerSecond: median(live.map((r) => r.events / r.consumingSeconds!)) }
+  const ours = {
+    ...summary(live),
+    consumingEventsPerSecond: median(live.map((r) => r.events / r.consumingSeconds!)),
+    concurrentPartitions: Number(flags['projector-concurrency'] ?? 1),
+  }
   const theirs = summary(baseline)
   const liveTables = live[live.length - 1].tables
   const baselineTables = baseline[baseline.length - 1].tables
@@ -359,7 +366,7 @@ function printTable(r: ReturnType<typeof summarise>) {
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
   const rows: [string, string, string][] = [
     ['backlog', `${r.backlog.inferences} inferences, ${r.backlog.events} events`, `${r.backlog.entityRows} entity rows; ${r.runs} run(s), median`],
-    ['projector (Kafka → Postgres)', `${rate(r.projection.eventsPerSecond)} events/s`, `${rate(r.projection.rowsPerSecond)} rows/s; ${r.projection.seconds.toFixed(1)} s wall; ${rate(r.projection.consumingEventsPerSecond)} events/s once consuming`],
+    ['projector (Kafka → Postgres)', `${rate(r.projection.eventsPerSecond)} events/s`, `${rate(r.projection.rowsPerSecond)} rows/s; ${r.projection.seconds.toFixed(1)} s wall; ${rate(r.projection.consumingEventsPerSecond)} events/s once consuming; ${r.projection.concurrentPartitions} partition(s) at once`],
     ['baseline (squid-style typeorm)', `${rate(r.baseline.eventsPerSecond)} events/s`, `${rate(r.baseline.rowsPerSecond)} rows/s; ${r.baseline.seconds.toFixed(1)} s in handler`],
     ['ours / baseline', `${r.ratioOursToBaseline.toFixed(2)}x`, `baseline rows identical in ${r.baseline.tablesIdenticalToProjection.length}/${r.baseline.tablesIdenticalToProjection.length + r.baseline.tablesDifferent.length} tables${r.baseline.tablesDifferent.length ? ` (differ: ${r.baseline.tablesDifferent.join(', ')})` : ''}`],
     [

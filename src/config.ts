@@ -24,6 +24,8 @@ const envSchema = z.object({
   /** Prefix of every topic name, so several deployments (or test runs) can share one cluster. */
   TOPIC_NAMESPACE: z.string().regex(/^[A-Za-z0-9._-]+$/).default('attrib'),
   PROJECTOR_GROUP: z.string().default('attrib-projector'),
+  /** Partitions the projector applies at once, each in its own transaction and connection. */
+  PROJECTOR_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
   /** Unset: `attrib dev` runs a local anvil with the protocol deployed; the other commands use DEFAULT_RPC_ENDPOINT. */
   RPC_ENDPOINT: z.string().url().optional(),
   RPC_RATE_LIMIT: z.coerce.number().int().positive().optional(),
@@ -92,6 +94,7 @@ export interface Config {
   unset: { db: boolean; kafka: boolean; rpc: boolean }
   topics: { namespace: string; usage: string; deadLetter: string; chain(chainId: number): string }
   projectorGroup: string
+  projectorConcurrency: number
   chain: {
     chainId: number
     rpcEndpoint: string
@@ -129,6 +132,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       chain: (chainId) => `${ns}.chain.${chainId}`,
     },
     projectorGroup: e.PROJECTOR_GROUP,
+    projectorConcurrency: e.PROJECTOR_CONCURRENCY,
     chain: {
       ...resolveChainSettings({ ...e, startBlocks: e }),
       rpcEndpoint: e.RPC_ENDPOINT ?? DEFAULT_RPC_ENDPOINT,

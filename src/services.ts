@@ -33,6 +33,7 @@ export async function startProjection({ config, logger }: ServiceContext) {
     topics: projectorTopics(config),
     settings: config.projection,
     logger,
+    concurrentPartitions: config.projectorConcurrency,
   })
   const closer = startEpochCloser({
     db,

@@ -141,6 +141,7 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
         eachBatch: async ({ batch, resolveOffset, commitOffsetsIfNecessary, isRunning, isStale }) => {
           if (!isRunning() || isStale() || batch.messages.length === 0) return
           const records: LogRecord[] = batch.messages.map((m) => ({

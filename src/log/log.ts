@@ -46,6 +46,11 @@ export interface ConsumeOptions {
   startOffset(topic: string, partition: number): Promise<bigint | undefined>
   /** Applies a batch durably; the log treats the batch as consumed only after this resolves. */
   handle(batch: PartitionBatch): Promise<void>
+  /**
+   * How many partitions' batches may be in `handle` at once (default 1); one partition's batches never overlap.
+   * The embedded log always handles one at a time.
+   */
+  concurrentPartitions?: number
 }
 
 export interface LogConsumer {

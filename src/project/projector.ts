@@ -27,6 +27,12 @@ export interface ProjectorOptions {
   topics: ProjectorTopics
   settings: ProjectionSettings
   logger: Logger
+  /**
+   * Partitions applied at once, each batch in its own transaction (PROJECTOR_CONCURRENCY). Safe for the same
+   * reasons several projector instances of one group are: advisory locks order the two halves of a join, shared
+   * rows only ever get additions (taken in key order), and an epoch close excludes every batch of the group.
+   */
+  concurrentPartitions?: number
 }
 
 export interface RunningProjector {
@@ -46,6 +52,7 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
     topics: [topics.chain, topics.usage, topics.deadLetter],
     startOffset: (topic, partition) => readOffset(db, group, topic, partition),
     handle: (batch) => projectPartitionBatch(options, batch),
+    concurrentPartitions: options.concurrentPartitions,
   })
   logger.info({ group, topics }, 'projector started')
   return { close: () => consumer.close() }
