@@ -131,6 +131,8 @@ export interface GraphqlQueryResult {
 }
 
 export interface GraphqlResults {
+  /** Whether the API ran with its response cache (GQL_RESPONSE_CACHE default) or without (0). */
+  responseCache: boolean
   connections: number
   secondsPerQuery: number
   queries: GraphqlQueryResult[]
@@ -141,13 +143,19 @@ export async function measureGraphql(options: {
   dbUrl: string
   seconds: number
   connections: number
+  responseCache: boolean
   progress?: (message: string) => void
 }): Promise<GraphqlResults> {
   // Statistics as autovacuum would have them by the time anyone queries: a freshly drained projection has none,
   // and without them the planner picks scans that no live deployment would see.
   await withClient(options.dbUrl, (client) => client.query('ANALYZE'))
   const port = await freePort()
-  const api = startAttrib(['serve'], { DB_URL: options.dbUrl, GQL_PORT: String(port), LOG_LEVEL: 'warn' })
+  const api = startAttrib(['serve'], {
+    DB_URL: options.dbUrl,
+    GQL_PORT: String(port),
+    LOG_LEVEL: 'warn',
+    ...(options.responseCache ? {} : { GQL_RESPONSE_CACHE: '0' }),
+  })
   const url = `http://127.0.0.1:${port}/graphql`
   try {
     await waitUntilReady(`http://127.0.0.1:${port}/healthz`, api)
@@ -155,11 +163,11 @@ export async function measureGraphql(options: {
     const queries: GraphqlQueryResult[] = []
     for (const query of QUERIES) {
       await checkAnswers(url, query, bodies.get(query.name)!)
-      options.progress?.(`GraphQL ${query.label}: ${options.connections} connections for ${options.seconds} s`)
+      options.progress?.(`GraphQL ${query.label} (response cache ${options.responseCache ? 'on' : 'off'}): ${options.connections} connections for ${options.seconds} s`)
       queries.push(await load(url, query, bodies.get(query.name)!, options))
       await waitUntilIdle(options.dbUrl)
     }
-    return { connections: options.connections, secondsPerQuery: options.seconds, queries }
+    return { responseCache: options.responseCache, connections: options.connections, secondsPerQuery: options.seconds, queries }
   } finally {
     await api.stop()
   }
@@ -252,14 +260,23 @@ async function waitUntilIdle(dbUrl: string): Promise<void> {
   }
 }
 
-// Alone, against an existing projection: node bench/dist/bench/graphql.js --db-url URL [--seconds S] [--connections C]
+// Alone, against an existing projection:
+// node bench/dist/bench/graphql.js --db-url URL [--seconds S] [--connections C] [--no-response-cache]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { 'db-url': { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } } })
+  const { values } = parseArgs({
+    options: {
+      'db-url': { type: 'string' },
+      seconds: { type: 'string' },
+      connections: { type: 'string' },
+      'no-response-cache': { type: 'boolean', default: false },
+    },
+  })
   if (!values['db-url']) throw new Error('--db-url is required')
   const results = await measureGraphql({
     dbUrl: values['db-url'],
     seconds: Number(values.seconds ?? 20),
     connections: Number(values.connections ?? 50),
+    responseCache: !values['no-response-cache'],
     progress: (message) => console.error(message),
   })
   console.log(JSON.stringify(results, null, 2))

@@ -118,7 +118,11 @@ async function main() {
   const replay = await replayRun(namespace, lastLive!)
   progress(`replay: rebuilt at ${rate(replay.records, replay.rebuildSeconds)} events/s, ${rate(replay.records, replay.seconds)} events/s end to end, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
 
-  const graphql = await measureGraphql({ dbUrl: lastLive!.url, seconds: graphqlSeconds, connections: GRAPHQL_CONNECTIONS, progress })
+  // As deployed (the response cache on), then with every request executed, which shows what the queries cost.
+  const graphql = []
+  for (const responseCache of [true, false]) {
+    graphql.push(await measureGraphql({ dbUrl: lastLive!.url, seconds: graphqlSeconds, connections: GRAPHQL_CONNECTIONS, responseCache, progress }))
+  }
 
   const baseline: ProjectionRun[] = []
   for (let run = 1; run <= runs; run++) {
@@ -297,7 +301,7 @@ function summarise(
   live: ProjectionRun[],
   baseline: ProjectionRun[],
   replay: Awaited<ReturnType<typeof replayRun>>,
-  graphql: GraphqlResults,
+  graphql: GraphqlResults[],
   chain: ChainIngestionResult,
 ) {
   const summary = (runs: ProjectionRun[]) => ({
@@ -380,14 +384,16 @@ function printTable(r: ReturnType<typeof summarise>) {
       `${rate(r.chainIngestion.blocksPerSecond)} blocks/s`,
       `${rate(r.chainIngestion.eventsPerSecond)} events/s; ${r.chainIngestion.blocks} blocks, ${r.chainIngestion.events} events (${r.chainIngestion.eventsPerBlock}/block); ${r.chainIngestion.seconds.toFixed(1)} s wall, ${r.chainIngestion.ingestingSeconds.toFixed(1)} s once started; pre-fill ${r.chainIngestion.prefillSeconds.toFixed(1)} s; peak RSS ${mib(r.chainIngestion.peakRssBytes)}`,
     ],
-    ...r.graphql.queries.map((q): [string, string, string] => {
-      const failed = q.non2xx + q.graphqlErrors + q.errors
-      return [
-        `GraphQL: ${q.label}`,
-        q.latencyMs ? `p99 ${q.latencyMs.p99} ms` : 'no answer',
-        `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${r.graphql.connections} conn, ${r.graphql.secondsPerQuery} s)${failed ? `; ${failed} FAILED` : ''}`,
-      ]
-    }),
+    ...r.graphql.flatMap((g) =>
+      g.queries.map((q): [string, string, string] => {
+        const failed = q.non2xx + q.graphqlErrors + q.errors
+        return [
+          `GraphQL, cache ${g.responseCache ? 'on' : 'off'}: ${q.label}`,
+          q.latencyMs ? `p99 ${q.latencyMs.p99} ms` : 'no answer',
+          `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${g.connections} conn, ${g.secondsPerQuery} s)${failed ? `; ${failed} FAILED` : ''}`,
+        ]
+      }),
+    ),
   ]
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
   console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)

@@ -71,6 +71,8 @@ const envSchema = z.object({
   GQL_MAX_COST: z.coerce.number().int().positive().optional(),
   /** /healthz answers 503 while the index is more blocks than this behind the chain head. */
   GQL_READY_MAX_LAG: blockNumber.optional(),
+  /** Query responses kept until the projection next commits (least recently used go first); 0 turns the cache off. */
+  GQL_RESPONSE_CACHE: z.coerce.number().int().min(0).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -110,7 +112,7 @@ export interface Config {
     processorPrometheusPort: number
   }
   projection: { epochBlocks: number; defaultFeeSplit: { modelBps: number; stakersBps: number; dataBps: number } }
-  api: { port: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number }
+  api: { port: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number; responseCacheEntries: number }
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -154,7 +156,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       epochBlocks: e.EPOCH_BLOCKS,
       defaultFeeSplit: { modelBps: e.DEFAULT_FEE_SPLIT[0], stakersBps: e.DEFAULT_FEE_SPLIT[1], dataBps: e.DEFAULT_FEE_SPLIT[2] },
     },
-    api: { port: e.GQL_PORT, maxDepth: e.GQL_MAX_DEPTH, maxCost: e.GQL_MAX_COST, maxReadyLag: e.GQL_READY_MAX_LAG },
+    api: {
+      port: e.GQL_PORT,
+      maxDepth: e.GQL_MAX_DEPTH,
+      maxCost: e.GQL_MAX_COST,
+      maxReadyLag: e.GQL_READY_MAX_LAG,
+      responseCacheEntries: e.GQL_RESPONSE_CACHE,
+    },
     logLevel: e.LOG_LEVEL,
   }
 }

@@ -22,6 +22,12 @@ export const apiMetrics = {
     buckets: [1, 2, 3, 5, 8, 13, 21, 34, 55, 89],
     registers: [registry],
   }),
+  responseCache: new Counter({
+    name: 'attrib_api_response_cache_total',
+    help: 'Query responses served from the response cache (hit) and stored in it (store); misses are the other queries',
+    labelNames: ['event'],
+    registers: [registry],
+  }),
   rejected: new Counter({
     name: 'attrib_api_rejected_operations_total',
     help: 'Operations refused before execution, by reason (depth, cost)',

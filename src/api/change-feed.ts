@@ -1,15 +1,19 @@
 import pg from 'pg'
+import { CHANGES_CHANNEL } from '../db/change-notice.js'
 import type { Logger } from '../logger.js'
 import { apiMetrics } from './api-metrics.js'
 import { ChangeBus, type EarningsChange, type InferenceChange, type RollbackChange } from './change-bus.js'
 
-/** The channel the projection's triggers notify (db/migrations/1795620000000-ApiNotifications.js). */
-export const CHANGES_CHANNEL = 'attrib_changes'
 
 export interface ChangeFeed {
   bus: ChangeBus
   /** Whether LISTEN is in place right now (changes committed meanwhile are delivered). */
   readonly listening: boolean
+  /**
+   * Counts the projection's committed changes seen, and every (re)connection (changes made while disconnected
+   * were missed): a response computed while it had one value may be reused only while it keeps it.
+   */
+  readonly generation: number
   close(): Promise<void>
 }
 
@@ -29,6 +33,7 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
   let retryTimer: NodeJS.Timeout | undefined
   let delay = RETRY_MS.first
   let listening = false
+  let generation = 0
 
   function publish(payload: string, schema: string) {
     let change: Record<string, unknown>
@@ -40,8 +45,11 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
     }
     // A replay rebuilds the projection in another schema of the same database: not ours (yet).
     if (change.schema !== schema) return
+    generation++
     apiMetrics.notifications.inc({ kind: String(change.kind) })
     switch (change.kind) {
+      case 'commit':
+        return
       case 'inference':
         return bus.publish('inference', change as unknown as InferenceChange)
       case 'earnings':
@@ -87,6 +95,7 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
       if (closed) return void next.end().catch(() => {})
       delay = RETRY_MS.first
       apiMetrics.feedConnected.set(1)
+      generation++
       listening = true
       logger.info({ schema }, 'change feed listening')
     } catch (err) {
@@ -99,6 +108,9 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
     bus,
     get listening() {
       return listening
+    },
+    get generation() {
+      return generation
     },
     async close() {
       closed = true

@@ -12,6 +12,7 @@ import { useDepthLimit } from './plugins/use-depth-limit.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
 import { useOperationMetrics } from './plugins/use-operation-metrics.js'
+import { useProjectionResponseCache } from './plugins/use-projection-response-cache.js'
 import { createResolvers } from './resolvers/index.js'
 import { typeDefs } from './schema/index.js'
 import { createSql } from './sql.js'
@@ -25,9 +26,11 @@ export interface ApiOptions {
   maxCost?: number
   /** /healthz answers 503 while the index is more blocks than this behind the chain head (default: no limit). */
   maxReadyLag?: number
+  /** Query responses cached until the projection next commits (default 1,000; 0: no cache; see response-cache.ts). */
+  responseCacheEntries?: number
 }
 
-export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000 }
+export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000, responseCacheEntries: 1_000 }
 
 /**
  * The GraphQL API: `/graphql` (queries and SSE subscriptions; GraphiQL on GET from a browser), `/healthz`
@@ -51,6 +54,7 @@ export function createApi(db: DataSource, logger: Logger, options: ApiOptions = 
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),
+      useProjectionResponseCache(feed, { maxEntries: options.responseCacheEntries ?? DEFAULT_LIMITS.responseCacheEntries }),
     ],
   })
   yoga.disposableStack.defer(() => feed.close())

@@ -54,6 +54,8 @@ export async function runDev(options: DevOptions): Promise<void> {
     const pg = await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'pglite'), logger })
     cleanups.push(() => pg.stop())
     env.DB_URL = pg.url
+    // PGlite does not deliver NOTIFY to other connections: the API would never learn its cached responses are stale.
+    env.GQL_RESPONSE_CACHE = '0'
     embedded.push(`PostgreSQL: PGlite in ${pg.dataDir} (served at ${pg.url})`)
   }
   embedded.push(base.unset.kafka ? 'log: embedded, a table in that database' : `log: Kafka at ${base.kafka.brokers!.join(',')}`)

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm'
+import { noticeCommit } from '../db/change-notice.js'
 import type { Logger } from '../logger.js'
 import type { Log } from '../log/log.js'
 import { journalEpochClose } from './journal.js'
@@ -61,6 +62,7 @@ export function startEpochCloser(options: {
       const [locked] = await em.query('SELECT max(finalized_height) AS height FROM chain_state')
       await closeFinalEpochs(em, locked.height, epochBlocks)
       await journalEpochClose(em, group, locked.height)
+      await noticeCommit(em)
     })
     logger.info({ finalizedHeight: state.height, epochs: due.n }, 'epochs closed')
   }

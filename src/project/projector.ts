@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm'
+import { noticeCommit } from '../db/change-notice.js'
 import { recordChangesOf } from '../db/undo.js'
 import { parseChainEvent, type ChainEvent } from '../domain/chain-events.js'
 import { decodeEnvelope } from '../domain/envelope.js'
@@ -92,6 +93,7 @@ async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: Parti
       [group, batch.topic, batch.partition, (last + 1n).toString()],
     )
     await journalBatch(em, group, batch.topic, batch.partition, fresh[0].offset, last)
+    await noticeCommit(em)
   })
 }
 

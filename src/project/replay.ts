@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/data-source.js'
+import { noticeCommit } from '../db/change-notice.js'
 import type { Logger } from '../logger.js'
 import { openLog } from '../log/open-log.js'
 import { projectionDigest } from './digest.js'
@@ -126,5 +127,6 @@ async function switchSchemas(db: DataSource, schema: string): Promise<void> {
     }
     await em.query(`ALTER SCHEMA public RENAME TO "retired_${schema.slice('replay_'.length)}"`)
     await em.query(`ALTER SCHEMA "${schema}" RENAME TO public`)
+    await noticeCommit(em, 'public')
   })
 }

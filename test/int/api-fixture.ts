@@ -4,12 +4,14 @@
 import type { AddressInfo } from 'node:net'
 import { keccak256, toHex } from 'viem'
 import { startApiServer, type ApiOptions } from '../../src/api/server.js'
+import { noticeCommit } from '../../src/db/change-notice.js'
 import { openDatabase } from '../../src/db/data-source.js'
 import { createRng } from '../../src/dev/rng.js'
 import { DEFAULT_FEE_SPLIT, splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
 import { payoutTree, stakersPoolShares } from '../../src/domain/payouts.js'
 import { createLogger } from '../../src/logger.js'
 import { createTestDatabase, withClient } from '../support/database.js'
+import { eventually } from '../support/processes.js'
 
 export const EPOCH_BLOCKS = 1000
 export const CLOSED_EPOCHS = [0, 1]
@@ -310,6 +312,29 @@ export async function startSeededApi(adminUrl: string, inferenceCount: number, o
       await database.drop()
     },
   }
+}
+
+/**
+ * Changes the projection as its writers do, in a transaction that announces its commit, and returns once the API
+ * has heard of it: the generation in its responses' ETags (see use-projection-response-cache.ts) has moved on.
+ */
+export async function changeProjection(api: { url: string; dbUrl: string }, statement: string, params: unknown[]): Promise<void> {
+  const before = await responseGeneration(api.url)
+  await withClient(api.dbUrl, async (db) => {
+    await db.query('BEGIN')
+    await db.query(statement, params)
+    await noticeCommit(db)
+    await db.query('COMMIT')
+  })
+  await eventually(async () => ((await responseGeneration(api.url)) > before ? true : undefined), 10_000, 'the API to hear of the commit')
+}
+
+/** The cache generation a response was computed in, from its ETag (-1 when it carries none). */
+export async function responseGeneration(url: string): Promise<number> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) })
+  await response.arrayBuffer()
+  const etag = response.headers.get('etag')
+  return etag ? Number(etag.split('-')[0]) : -1
 }
 
 /** A GraphQL request over HTTP that returns the whole response (data and errors) with its status. */

@@ -5,8 +5,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { gql } from '../support/graphql.js'
 import { sampleValue } from '../support/prometheus.js'
-import { withClient } from '../support/database.js'
-import { CLOSED_EPOCHS, HEAD, OPEN_EPOCH, startSeededApi, type Edge, type Fixture } from './api-fixture.js'
+import { changeProjection, CLOSED_EPOCHS, HEAD, OPEN_EPOCH, startSeededApi, type Edge, type Fixture } from './api-fixture.js'
 
 const services = inject('services')
 
@@ -162,12 +161,12 @@ describe('GraphQL queries over a generated attribution graph', () => {
       expect([r.matchesEpoch, r.balanced]).toEqual([true, true])
     }
     const edge = f.edges.find((e) => e.epoch === 0)!
-    await withClient(api.dbUrl, (db) => db.query('UPDATE attribution_edge SET amount = amount + 1 WHERE id = $1', [edge.id]))
+    await changeProjection(api, 'UPDATE attribution_edge SET amount = amount + 1 WHERE id = $1', [edge.id])
     try {
       const broken = await gql<any>(api.url, query)
       expect(broken.epochs.nodes.map((e: any) => e.reconciliation.balanced)).toEqual([false, true, true])
     } finally {
-      await withClient(api.dbUrl, (db) => db.query('UPDATE attribution_edge SET amount = amount - 1 WHERE id = $1', [edge.id]))
+      await changeProjection(api, 'UPDATE attribution_edge SET amount = amount - 1 WHERE id = $1', [edge.id])
     }
   })
 
