@@ -6,6 +6,7 @@ import pg from 'pg'
 import { freePort } from '../src/free-port.js'
 import { startAttrib } from './measure.js'
 import { withClient } from '../test/support/database.js'
+import { sampleValue } from '../test/support/prometheus.js'
 
 /**
  * The API under load: `attrib serve` on a projection, then each query of issue 8 in turn with autocannon
@@ -133,6 +134,8 @@ export interface GraphqlQueryResult {
 export interface GraphqlResults {
   /** Whether the API ran with its response cache (GQL_RESPONSE_CACHE default) or without (0). */
   responseCache: boolean
+  /** GQL_WORKERS: processes serving the API. */
+  workers: number
   connections: number
   secondsPerQuery: number
   queries: GraphqlQueryResult[]
@@ -144,6 +147,7 @@ export async function measureGraphql(options: {
   seconds: number
   connections: number
   responseCache: boolean
+  workers: number
   progress?: (message: string) => void
 }): Promise<GraphqlResults> {
   // Statistics as autovacuum would have them by the time anyone queries: a freshly drained projection has none,
@@ -154,11 +158,12 @@ export async function measureGraphql(options: {
     DB_URL: options.dbUrl,
     GQL_PORT: String(port),
     LOG_LEVEL: 'warn',
+    GQL_WORKERS: String(options.workers),
     ...(options.responseCache ? {} : { GQL_RESPONSE_CACHE: '0' }),
   })
   const url = `http://127.0.0.1:${port}/graphql`
   try {
-    await waitUntilReady(`http://127.0.0.1:${port}/healthz`, api)
+    await waitUntilReady(`http://127.0.0.1:${port}`, options.workers, api)
     const bodies = await requestBodies(options.dbUrl)
     const queries: GraphqlQueryResult[] = []
     for (const query of QUERIES) {
@@ -167,7 +172,7 @@ export async function measureGraphql(options: {
       queries.push(await load(url, query, bodies.get(query.name)!, options))
       await waitUntilIdle(options.dbUrl)
     }
-    return { responseCache: options.responseCache, connections: options.connections, secondsPerQuery: options.seconds, queries }
+    return { responseCache: options.responseCache, workers: options.workers, connections: options.connections, secondsPerQuery: options.seconds, queries }
   } finally {
     await api.stop()
   }
@@ -193,12 +198,16 @@ async function requestBodies(dbUrl: string): Promise<Map<string, string[]>> {
   }
 }
 
-async function waitUntilReady(healthUrl: string, api: ReturnType<typeof startAttrib>): Promise<void> {
+/** Ready once every worker listens for changes (each worker counts 1 in the summed gauge). */
+async function waitUntilReady(baseUrl: string, workers: number, api: ReturnType<typeof startAttrib>): Promise<void> {
   const deadline = Date.now() + 60_000
   for (;;) {
     if (api.child.exitCode != null) throw new Error(`attrib serve exited (${api.child.exitCode}):\n${api.stderr()}`)
-    const ready = await fetch(healthUrl).then((r) => r.ok, () => false)
-    if (ready) return
+    const listening = await fetch(`${baseUrl}/metrics`).then(
+      async (r) => (r.ok ? sampleValue(await r.text(), 'attrib_api_change_feed_connected') : undefined),
+      () => undefined,
+    )
+    if (listening === workers) return
     if (Date.now() > deadline) throw new Error(`attrib serve not ready within 60 s:\n${api.stderr()}`)
     await sleep(200)
   }
@@ -261,13 +270,14 @@ async function waitUntilIdle(dbUrl: string): Promise<void> {
 }
 
 // Alone, against an existing projection:
-// node bench/dist/bench/graphql.js --db-url URL [--seconds S] [--connections C] [--no-response-cache]
+// node bench/dist/bench/graphql.js --db-url URL [--seconds S] [--connections C] [--workers W] [--no-response-cache]
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       'db-url': { type: 'string' },
       seconds: { type: 'string' },
       connections: { type: 'string' },
+      workers: { type: 'string' },
       'no-response-cache': { type: 'boolean', default: false },
     },
   })
@@ -277,6 +287,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     seconds: Number(values.seconds ?? 20),
     connections: Number(values.connections ?? 50),
     responseCache: !values['no-response-cache'],
+    workers: Number(values.workers ?? 1),
     progress: (message) => console.error(message),
   })
   console.log(JSON.stringify(results, null, 2))

@@ -30,6 +30,7 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --graphql-seconds N  autocannon time per GraphQL query, 50 connections, on the last run's projection (default 20; 3 with --smoke)
   --chain-blocks N     chain ingestion: blocks of protocol events pre-filled on a private anvil (default 500; 20 with --smoke)
   --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
+  --graphql-workers N  GQL_WORKERS of the API under load (default: the machine's cores)
   --projector-concurrency N   partitions the projector applies at once (PROJECTOR_CONCURRENCY; default 1)
 Services as for the tests: KAFKA_BROKERS (default 127.0.0.1:9092, must be running), DB_URL (default ${DEFAULT_DB_URL}).`
 
@@ -44,6 +45,7 @@ const { values: flags } = parseArgs({
     'chain-blocks': { type: 'string' },
     'chain-events-per-block': { type: 'string' },
     'projector-concurrency': { type: 'string' },
+    'graphql-workers': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -60,6 +62,7 @@ const shape: BacklogShape = {
 }
 const runs = Number(flags.runs ?? (flags.smoke ? 1 : 3))
 const graphqlSeconds = Number(flags['graphql-seconds'] ?? (flags.smoke ? 3 : 20))
+const graphqlWorkers = Number(flags['graphql-workers'] ?? os.availableParallelism())
 const GRAPHQL_CONNECTIONS = 50
 // Above about 150 events a block, a 10-block batch of the ingester exceeds the broker's 1 MB message limit, and
 // the ingester, which publishes a batch in one request, retries it forever.
@@ -121,7 +124,9 @@ async function main() {
   // As deployed (the response cache on), then with every request executed, which shows what the queries cost.
   const graphql = []
   for (const responseCache of [true, false]) {
-    graphql.push(await measureGraphql({ dbUrl: lastLive!.url, seconds: graphqlSeconds, connections: GRAPHQL_CONNECTIONS, responseCache, progress }))
+    graphql.push(
+      await measureGraphql({ dbUrl: lastLive!.url, seconds: graphqlSeconds, connections: GRAPHQL_CONNECTIONS, responseCache, workers: graphqlWorkers, progress }),
+    )
   }
 
   const baseline: ProjectionRun[] = []
@@ -390,7 +395,7 @@ function printTable(r: ReturnType<typeof summarise>) {
         return [
           `GraphQL, cache ${g.responseCache ? 'on' : 'off'}: ${q.label}`,
           q.latencyMs ? `p99 ${q.latencyMs.p99} ms` : 'no answer',
-          `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${g.connections} conn, ${g.secondsPerQuery} s)${failed ? `; ${failed} FAILED` : ''}`,
+          `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${g.connections} conn, ${g.secondsPerQuery} s, ${g.workers} worker(s))${failed ? `; ${failed} FAILED` : ''}`,
         ]
       }),
     ),

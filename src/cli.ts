@@ -7,13 +7,14 @@ import { openDatabase } from './db/data-source.js'
 import { runDev } from './dev/dev-mode.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
-import { projectorTopics, startApi, startChainIngester, startProjection, startUsage } from './services.js'
+import { projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment (see README.md, "Configuration"):
   DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, PROJECTOR_CONCURRENCY, RPC_ENDPOINT, NETWORK, CHAIN_ID,
   FINALITY_CONFIRMATIONS, START_BLOCK, *_START_BLOCK, *_ADDRESS (contract addresses), METRICS_PORT,
-  EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, GQL_MAX_DEPTH, GQL_MAX_COST, GQL_READY_MAX_LAG, GQL_RESPONSE_CACHE, USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
+  EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, GQL_MAX_DEPTH, GQL_MAX_COST, GQL_READY_MAX_LAG, GQL_RESPONSE_CACHE, GQL_WORKERS,
+  USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
   return async () => {
@@ -55,7 +56,7 @@ program
   .command('serve')
   .description('serve the projection over GraphQL on GQL_PORT (GraphiQL at /graphql)')
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action(action(startApi))
+  .action(action(serveApi))
 
 program
   .command('run')

@@ -71,6 +71,8 @@ const envSchema = z.object({
   GQL_MAX_COST: z.coerce.number().int().positive().optional(),
   /** /healthz answers 503 while the index is more blocks than this behind the chain head. */
   GQL_READY_MAX_LAG: blockNumber.optional(),
+  /** Processes `attrib serve` runs the API in, sharing its port (node:cluster); one per core the API may use. */
+  GQL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Query responses kept until the projection next commits (least recently used go first); 0 turns the cache off. */
   GQL_RESPONSE_CACHE: z.coerce.number().int().min(0).default(1_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,7 +114,7 @@ export interface Config {
     processorPrometheusPort: number
   }
   projection: { epochBlocks: number; defaultFeeSplit: { modelBps: number; stakersBps: number; dataBps: number } }
-  api: { port: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number; responseCacheEntries: number }
+  api: { port: number; workers: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number; responseCacheEntries: number }
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -158,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     api: {
       port: e.GQL_PORT,
+      workers: e.GQL_WORKERS,
       maxDepth: e.GQL_MAX_DEPTH,
       maxCost: e.GQL_MAX_COST,
       maxReadyLag: e.GQL_READY_MAX_LAG,

@@ -1,8 +1,15 @@
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client'
+import cluster from 'node:cluster'
+import { AggregatorRegistry, Counter, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** The process's Prometheus registry and the pipeline's counters, served on `/metrics`. */
 export const registry = new Registry()
 collectDefaultMetrics({ register: registry, prefix: 'attrib_' })
+// In an API worker (GQL_WORKERS > 1) the primary sums this registry with the other workers' (api/workers.ts).
+// Constructing an AggregatorRegistry is what installs prom-client's answer to the primary's requests.
+if (cluster.isWorker) {
+  new AggregatorRegistry()
+  AggregatorRegistry.setRegistries([registry])
+}
 
 export const metrics = {
   projectedRecords: new Counter({

@@ -1,4 +1,6 @@
+import cluster from 'node:cluster'
 import { startApiServer } from './api/server.js'
+import { superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
@@ -63,6 +65,12 @@ export async function startApi({ config, logger }: ServiceContext) {
       await db.destroy()
     },
   }
+}
+
+/** `attrib serve`: the API alone, in GQL_WORKERS processes when that is more than one. */
+export async function serveApi(ctx: ServiceContext) {
+  if (ctx.config.api.workers > 1 && cluster.isPrimary) return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
+  return startApi(ctx)
 }
 
 export async function startUsage({ config, logger }: ServiceContext) {

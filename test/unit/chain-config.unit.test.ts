@@ -69,8 +69,18 @@ describe('the chain part of loadConfig', () => {
 
 describe('the API part of loadConfig', () => {
   it('Given no GQL_* limits, then none is set (the server applies its defaults); given them, they reach the API', () => {
-    expect(loadConfig({}).api).toEqual({ port: 4350, maxDepth: undefined, maxCost: undefined, maxReadyLag: undefined })
-    expect(loadConfig({ GQL_MAX_DEPTH: '8', GQL_MAX_COST: '500', GQL_READY_MAX_LAG: '0' }).api).toMatchObject({ maxDepth: 8, maxCost: 500, maxReadyLag: 0 })
+    expect(loadConfig({}).api).toEqual({
+      port: 4350,
+      workers: 1,
+      maxDepth: undefined,
+      maxCost: undefined,
+      maxReadyLag: undefined,
+      responseCacheEntries: 1_000,
+    })
+    expect(
+      loadConfig({ GQL_MAX_DEPTH: '8', GQL_MAX_COST: '500', GQL_READY_MAX_LAG: '0', GQL_WORKERS: '2', GQL_RESPONSE_CACHE: '0' }).api,
+    ).toMatchObject({ maxDepth: 8, maxCost: 500, maxReadyLag: 0, workers: 2, responseCacheEntries: 0 })
     expect(() => loadConfig({ GQL_MAX_COST: '0' })).toThrow(/GQL_MAX_COST/)
+    expect(() => loadConfig({ GQL_WORKERS: '0' })).toThrow(/GQL_WORKERS/)
   })
 })
