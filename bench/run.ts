@@ -17,6 +17,7 @@ import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './genera
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { measureGraphql, type GraphqlResults } from './graphql.js'
 import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
+import { statementProfile, type StatementTime } from './pg-statements.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { createTestDatabase } from '../test/support/database.js'
 import { deleteTopics, postgresVersion } from './services.js'
@@ -94,6 +95,8 @@ interface ProjectionRun {
   deadLetters: number
   digest: string
   tables: Record<string, { rows: number; hash: string }>
+  /** The projector's only, when PostgreSQL preloads pg_stat_statements: its costliest statements. */
+  postgresStatements?: StatementTime[]
 }
 
 async function main() {
@@ -199,6 +202,7 @@ async function projectorRun(namespace: string, run: number, ends: Map<string, bi
   const database = await createTestDatabase(adminUrl, `attrib_bench_live${run}`)
   if (!flags.keep) cleanups.push(database.drop)
   await (await openDatabase(database.url, { poolSize: 2 })).destroy() // migrate now, so the run measures projection
+  const statements = await statementProfile(database.url)
   const group = `${namespace}-run${run}`
   const nodeArgs = flags['cpu-prof']
     ? ['--cpu-prof', '--cpu-prof-dir', `${resultsDir}profiles`, '--import', new URL('./exit-on-sigterm.js', import.meta.url).href]
@@ -223,6 +227,7 @@ async function projectorRun(namespace: string, run: number, ends: Map<string, bi
     await projector.stop()
   }
   const peakRssBytes = await rss.stop()
+  const postgresStatements = await statements?.read(12)
   const state = await projectionState(database.url)
   const events = Number([...ends.values()].reduce((a, b) => a + b, 0n))
   return {
@@ -233,6 +238,7 @@ async function projectorRun(namespace: string, run: number, ends: Map<string, bi
       seconds: (drainedAt - started) / 1000,
       consumingSeconds: (drainedAt - (consumingSince ?? started)) / 1000,
       peakRssBytes,
+      postgresStatements,
     } satisfies ProjectionRun,
   }
 }
@@ -384,6 +390,7 @@ function printTable(r: ReturnType<typeof summarise>) {
       `rebuild ${r.replay.rebuildSeconds.toFixed(1)} s, then both digests ${r.replay.digestSeconds.toFixed(1)} s (${rate(r.replay.endToEndEventsPerSecond)} events/s end to end, ${r.replay.seconds.toFixed(1)} s); digest ${r.replay.digestsEqual ? 'equals live' : 'DIFFERS from live'}`,
     ],
     ['projector peak RSS', mib(r.memory.projectorPeakRssBytes), `replay peak RSS ${mib(r.replay.peakRssBytes)}`],
+    ...postgresTimeRows(r.projection.runs[r.projection.runs.length - 1]),
     [
       'chain ingestion (anvil → Kafka)',
       `${rate(r.chainIngestion.blocksPerSecond)} blocks/s`,
@@ -403,6 +410,17 @@ function printTable(r: ReturnType<typeof summarise>) {
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
   console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)
   for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i])).join('  '))
+}
+
+/** The last projector run's five costliest statements in PostgreSQL, when pg_stat_statements was there to ask. */
+function postgresTimeRows(run: Omit<ProjectionRun, 'tables'>): [string, string, string][] {
+  const statements = run.postgresStatements ?? []
+  const total = statements.reduce((sum, s) => sum + s.seconds, 0)
+  return statements.slice(0, 5).map((s) => [
+    `  PostgreSQL: ${s.statement.slice(0, 48)}…`,
+    `${s.seconds.toFixed(1)} s`,
+    `${Math.round((100 * s.seconds) / total)}% of the top ${statements.length} statements' time; ${rate(s.calls)} calls, ${rate(s.rows)} rows; run ${run.seconds.toFixed(1)} s`,
+  ])
 }
 
 function rate(count: number, seconds = 1): string {
