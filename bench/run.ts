@@ -64,6 +64,7 @@ const shape: BacklogShape = {
 const runs = Number(flags.runs ?? (flags.smoke ? 1 : 3))
 const graphqlSeconds = Number(flags['graphql-seconds'] ?? (flags.smoke ? 3 : 20))
 const graphqlWorkers = Number(flags['graphql-workers'] ?? os.availableParallelism())
+const projectorConcurrency = Number(flags['projector-concurrency'] ?? 1)
 const GRAPHQL_CONNECTIONS = 50
 // Above about 150 events a block, a 10-block batch of the ingester exceeds the broker's 1 MB message limit, and
 // the ingester, which publishes a batch in one request, retries it forever.
@@ -187,7 +188,7 @@ function projectorEnv(namespace: string, dbUrl: string, group: string): Record<s
     KAFKA_BROKERS: brokers.join(','),
     TOPIC_NAMESPACE: namespace,
     PROJECTOR_GROUP: group,
-    PROJECTOR_CONCURRENCY: flags['projector-concurrency'] ?? '1',
+    PROJECTOR_CONCURRENCY: String(projectorConcurrency),
     CHAIN_ID: String(shape.chainId),
     EPOCH_BLOCKS: String(shape.epochBlocks),
     LOG_LEVEL: 'warn',
@@ -324,7 +325,7 @@ function summarise(
   const ours = {
     ...summary(live),
     consumingEventsPerSecond: median(live.map((r) => r.events / r.consumingSeconds!)),
-    concurrentPartitions: Number(flags['projector-concurrency'] ?? 1),
+    concurrentPartitions: projectorConcurrency,
   }
   const theirs = summary(baseline)
   const liveTables = live[live.length - 1].tables

@@ -4,7 +4,6 @@ import type { Logger } from '../logger.js'
 import { apiMetrics } from './api-metrics.js'
 import { ChangeBus, type EarningsChange, type InferenceChange, type RollbackChange } from './change-bus.js'
 
-
 export interface ChangeFeed {
   bus: ChangeBus
   /** Whether LISTEN is in place right now (changes committed meanwhile are delivered). */

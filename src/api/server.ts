@@ -26,7 +26,7 @@ export interface ApiOptions {
   maxCost?: number
   /** /healthz answers 503 while the index is more blocks than this behind the chain head (default: no limit). */
   maxReadyLag?: number
-  /** Query responses cached until the projection next commits (default 1,000; 0: no cache; see response-cache.ts). */
+  /** Query responses cached until the projection next commits (default 1,000; 0: no cache; plugins/use-projection-response-cache.ts). */
   responseCacheEntries?: number
 }
 
