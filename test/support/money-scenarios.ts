@@ -28,7 +28,8 @@ interface UsagePlan {
 }
 
 export interface ScenarioPlan {
-  blocks: { gap: number; ops: Op[]; finalizeAfter: boolean }[]
+  /** `minedTwice`: the block is first mined with other reviews and some of its settlements, then orphaned. */
+  blocks: { gap: number; ops: Op[]; finalizeAfter: boolean; minedTwice: boolean }[]
 }
 
 const nat = (max: number) => fc.nat({ max })
@@ -55,7 +56,7 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 export const scenarioPlan: fc.Arbitrary<ScenarioPlan> = fc.record({
   blocks: fc.array(
-    fc.record({ gap: fc.integer({ min: 1, max: 5 }), ops: fc.array(op, { minLength: 1, maxLength: 6 }), finalizeAfter: fc.boolean() }),
+    fc.record({ gap: fc.integer({ min: 1, max: 5 }), ops: fc.array(op, { minLength: 1, maxLength: 6 }), finalizeAfter: fc.boolean(), minedTwice: fc.nat({ max: 3 }).map((n) => n === 0) }),
     { minLength: 1, maxLength: 10 },
   ),
 })
@@ -122,6 +123,7 @@ export function buildScenario(plan: ScenarioPlan): Scenario {
   for (const block of plan.blocks) {
     number += block.gap
     const ref = s.block(number)
+    if (block.minedTwice) mineAndOrphan(s, s.block(number, 'f'), block.ops, { inferences, contributions, models })
     for (const o of block.ops) {
       switch (o.kind) {
         case 'contribute':
@@ -173,14 +175,35 @@ export function buildScenario(plan: ScenarioPlan): Scenario {
   return scenarioOf(s, finalHeight, usageFor.map((u) => u.chainOffset))
 }
 
+/**
+ * A fork: the block first mined with the opposite reviews and every other settlement of the plan (the same
+ * transactions, so the same inference, model and fee), then orphaned before the canonical block comes.
+ */
+function mineAndOrphan(s: Streams, ghost: ReturnType<Streams['block']>, ops: Op[], counts: { inferences: number; contributions: number; models: number }) {
+  let inference = counts.inferences
+  for (const o of ops) {
+    if (o.kind === 'model') break // later settlements may name the model this one registers
+    if (o.kind === 'review') {
+      s.event('ContributionReviewed', ghost, { contributionId: String(1 + (o.contribution % counts.contributions)), accepted: !o.accepted, reviewer: address(9) })
+    } else if (o.kind === 'settle') {
+      inference++
+      if (inference % 2 === 0) s.settle(inference, ghost, String(1 + (o.model % counts.models)), BigInt(o.fee), BigInt(Math.min(o.platformFee, o.fee + 1)), '0')
+    }
+  }
+  s.orphan([ghost])
+}
+
 /** A scenario of hand-built streams: the reference's view of them parsed back from the log records. */
 export function scenarioOf(s: Streams, finalHeight: number, settlementOffsetOf: number[]): Scenario {
-  const chain = s.chain.map((record) => {
+  const events = s.chain.map((record) => {
     const envelope = decodeEnvelope(record.value)
     const parsed = envelope.ok ? parseChainEvent(envelope.value) : envelope
     if (!parsed.ok) throw new Error(`scenario built an invalid chain event: ${parsed.detail}`)
     return parsed.event
   })
+  // The reference takes the canonical chain: without the blocks a fork orphaned.
+  const orphaned = new Set(events.flatMap((e) => (e.type === 'BlocksOrphaned' ? e.payload.blocks.map((b) => b.hash) : [])))
+  const chain = events.filter((e) => !e.block || !orphaned.has(e.block.hash))
   const usage = s.usage.map((record) => {
     const envelope = decodeEnvelope(record.value)
     if (!envelope.ok) throw new Error(envelope.detail)

@@ -275,11 +275,12 @@ async function joinUnderTheirBlocks(em: EntityManager, pairs: readonly (JoinPair
     if (!byBlock.has(key)) byBlock.set(key, { block, pairs: [] })
     byBlock.get(key)!.pairs.push(pair)
   }
+  // Always set: the caller may be recording another block's changes (a chain batch ends in a hot block).
   for (const { block, pairs: inBlock } of byBlock.values()) {
-    if (block) await recordChangesOf(em, block)
+    await recordChangesOf(em, block)
     await joinToSettled(em, inBlock)
-    if (block) await recordChangesOf(em, null)
   }
+  await recordChangesOf(em, null)
 }
 
 interface JoinPair {
