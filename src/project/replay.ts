@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/data-source.js'
 import { noticeCommit } from '../db/change-notice.js'
+import { SessionLock } from '../db/outage.js'
 import type { Logger } from '../logger.js'
 import { openLog } from '../log/open-log.js'
 import { projectionDigest } from './digest.js'
@@ -94,11 +95,28 @@ export async function replayProjection(options: {
 /** Shared by running projectors (see holdProjectorLock), taken exclusively by a replay. */
 export const PROJECTOR_LOCK_CLASS = 0x70726f6a // "proj"
 
-/** Held for as long as a projector runs; several projectors of one group share it. */
-export async function holdProjectorLock(db: DataSource, group: string): Promise<{ release(): Promise<void> }> {
-  const runner = db.createQueryRunner()
-  await runner.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [PROJECTOR_LOCK_CLASS, group])
-  return { release: () => runner.release() }
+/** How often a running projector checks that it still holds its lock (a database restart drops it). */
+const LOCK_CHECK_MS = 2_000
+
+/**
+ * Held for as long as a projector runs; several projectors of one group share it. A database restart ends the
+ * session holding it: it is taken again as soon as the database answers.
+ */
+export async function holdProjectorLock(db: DataSource, group: string, logger: Logger): Promise<{ release(): Promise<void> }> {
+  const lock = new SessionLock(
+    db,
+    (runner) => runner.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [PROJECTOR_LOCK_CLASS, group]).then(() => {}),
+    { what: 'holding the projector lock', service: 'projector', logger },
+  )
+  await lock.held()
+  const check = setInterval(() => lock.held().catch((err) => logger.error({ err }, 'taking the projector lock again failed')), LOCK_CHECK_MS)
+  check.unref()
+  return {
+    release: async () => {
+      clearInterval(check)
+      await lock.release()
+    },
+  }
 }
 
 async function readJournal(db: DataSource, group: string): Promise<JournalEntry[]> {
