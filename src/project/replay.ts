@@ -78,7 +78,7 @@ export async function replayProjection(options: {
       const [liveDigest, replayDigest] = (await Promise.all([projectionDigest(live), projectionDigest(rebuilt)])).map((d) => d.digest)
       const digestSeconds = (performance.now() - started) / 1000 - rebuildSeconds
       logger.info({ schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds }, 'replay done')
-      if (options.switchOver) await switchSchemas(live, schema)
+      if (options.switchOver) await switchSchemas(live, schema, group)
       return { schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds, switched: options.switchOver }
     } finally {
       await reader.close()
@@ -134,8 +134,12 @@ async function readJournal(db: DataSource, group: string): Promise<JournalEntry[
  */
 const NOT_PROJECTION = ['ingest_cursor', 'log_partition', 'log_record', 'usage_record_seen', 'usage_pending', 'usage_file_cursor']
 
-/** The rebuilt schema becomes `public`; the old projection is kept, renamed, for inspection or rollback. */
-async function switchSchemas(db: DataSource, schema: string): Promise<void> {
+/**
+ * The rebuilt schema becomes `public`; the old projection is kept, renamed, for inspection or rollback. What the
+ * replay did not rebuild comes along: the tables that are not the projection, and the positions other consumers
+ * keep in consumer_offset (the raw usage topic's reader): only the replayed group's rows are the replay's.
+ */
+async function switchSchemas(db: DataSource, schema: string, group: string): Promise<void> {
   await db.transaction(async (em) => {
     for (const table of NOT_PROJECTION) {
       const [{ exists }] = await em.query('SELECT to_regclass($1) IS NOT NULL AS exists', [`public.${table}`])
@@ -143,6 +147,13 @@ async function switchSchemas(db: DataSource, schema: string): Promise<void> {
       await em.query(`DROP TABLE IF EXISTS "${schema}"."${table}" CASCADE`)
       await em.query(`ALTER TABLE public."${table}" SET SCHEMA "${schema}"`)
     }
+    // Locked first, so a consumer cannot move its position in public between the copy and the switch.
+    await em.query('LOCK TABLE public.consumer_offset IN EXCLUSIVE MODE')
+    await em.query(
+      `INSERT INTO "${schema}".consumer_offset (group_id, topic, partition, next_offset)
+       SELECT group_id, topic, partition, next_offset FROM public.consumer_offset WHERE group_id <> $1`,
+      [group],
+    )
     await em.query(`ALTER SCHEMA public RENAME TO "retired_${schema.slice('replay_'.length)}"`)
     await em.query(`ALTER SCHEMA "${schema}" RENAME TO public`)
     await noticeCommit(em, 'public')
