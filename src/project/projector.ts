@@ -13,7 +13,15 @@ import { metrics } from '../metrics.js'
 import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
 import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
 import { journalBatch } from './journal.js'
-import { recordUsage, settleInferences } from './projections/settlements.js'
+import {
+  acceptSettlements,
+  joinDeferred,
+  readCompleteHeight,
+  recordUsage,
+  saveCompleteHeight,
+  writeSettlements,
+  type AcceptedSettlement,
+} from './projections/settlements.js'
 import { RejectedEvent } from './rejection.js'
 
 export interface ProjectorTopics {
@@ -129,32 +137,124 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
     if (parsed.ok) incoming.push({ event: parsed.event, record, final: record.headers[FINAL_HEADER] === 'true' })
     else rejected.push(projectorDeadLetter(record, parsed.reason, parsed.detail))
   }
-  // Changes made by events of hot blocks are recorded for undo; switching blocks costs one statement.
-  let recordingFor: string | undefined
+  const recording = new UndoRecording(em)
+  const progress = new BlockProgress(await readCompleteHeight(em))
+  // Settlements are judged at their log but written once their block is complete (or the batch ends), so a usage
+  // record already in is joined with every event of the block applied: a review or slash after the settlement's
+  // log counts, as the money rules say, however the log is cut into batches.
+  const waiting = new WaitingSettlements()
+  const writeWaiting = async (completeHeight: number) => {
+    await recording.switchTo(waiting.block)
+    const refused = await writeSettlements(em, waiting.accepted, completeHeight)
+    for (const [inferenceId, refusedUsage] of refused) {
+      const { record, eventId } = waiting.origin.get(inferenceId)!
+      rejected.push(...lettersOf(record, eventId, { refusedUsage }))
+    }
+    waiting.clear()
+  }
   for (const segment of segmentsAtForks(incoming)) {
     const fresh = await markApplied(em, segment.map((i) => i.event))
     // An orphaning is applied even when seen before: a chain that forks back and forth can orphan the same
     // blocks twice, and undoing blocks whose changes are already undone changes nothing.
     const due = segment.filter((i) => fresh.has(i.event.id) || i.event.type === 'BlocksOrphaned')
     for (const run of mode === 'whole' ? settlementRuns(due) : due.map((item) => [item])) {
-      const hotBlock = hotBlockOf(run[0])
-      if ((hotBlock?.hash ?? '') !== recordingFor) {
-        await recordChangesOf(em, hotBlock)
-        recordingFor = hotBlock?.hash ?? ''
-      }
+      // An event of a later block, or a control event, means the waiting settlements' blocks are complete.
+      if (!waiting.inBlockOf(run[0])) await writeWaiting(Number.POSITIVE_INFINITY)
+      await recording.switchTo(hotBlockOf(run[0]))
       const first = run[0].event
+      progress.see(first)
       if (first.type === 'InferenceSettled' && mode === 'whole') {
-        const outcomes = await settleInferences(em, settings, run.map((i) => i.event as typeof first))
+        const settlements = run.map((i) => i.event as typeof first)
+        const { outcomes, accepted } = await acceptSettlements(em, settings, settlements, waiting.ids)
         outcomes.forEach((outcome, k) => rejected.push(...lettersOf(run[k].record, run[k].event.id, outcome)))
+        waiting.add(hotBlockOf(run[0]), run, accepted)
         continue
       }
       const outcome = await apply(em, mode, () => applyChainEvent(em, settings, first))
       rejected.push(...lettersOf(run[0].record, first.id, outcome))
-      if (outcome.rejected) recordingFor = undefined // the rollback to the savepoint may have reverted the setting
+      if (outcome.rejected) recording.forget() // the rollback to the savepoint may have reverted the setting
     }
-    if (segment[segment.length - 1].event.type === 'BlocksOrphaned') recordingFor = '' // the undo cleared it
+    if (segment[segment.length - 1].event.type === 'BlocksOrphaned') recording.forget() // the undo cleared it
   }
+  // The batch may end inside the last block: its settlements are written now, their joins wait for the block.
+  if (!waiting.empty) await writeWaiting(progress.completeHeight)
+  if (progress.changed && incoming[0].event.chainId != null) {
+    await saveCompleteHeight(em, incoming[0].event.chainId, progress.completeHeight)
+  }
+  await joinDeferred(em, progress.completeHeight)
   await storeDeadLetters(em, rejected)
+}
+
+/** The block whose changes the session records for undo, switched only when it changes (one statement). */
+class UndoRecording {
+  private current: string | undefined
+  constructor(private readonly em: EntityManager) {}
+
+  async switchTo(block: { number: number; hash: string } | null) {
+    if ((block?.hash ?? '') === this.current) return
+    await recordChangesOf(this.em, block)
+    this.current = block?.hash ?? ''
+  }
+
+  /** The setting may have changed behind our back (a savepoint rollback, an undo). */
+  forget() {
+    this.current = undefined
+  }
+}
+
+/**
+ * The chain's complete height as the batch goes: an event of block n completes every block below n, finality
+ * completes the final blocks, and a fork takes the orphaned blocks back.
+ */
+class BlockProgress {
+  changed = false
+  constructor(public completeHeight: number) {}
+
+  see(event: ChainEvent) {
+    const before = this.completeHeight
+    if (event.type === 'BlocksFinalized') this.completeHeight = Math.max(before, event.payload.head.number)
+    else if (event.type === 'BlocksOrphaned') this.completeHeight = Math.min(before, ...event.payload.blocks.map((b) => b.number - 1))
+    else if (event.block) this.completeHeight = Math.max(before, event.block.number - 1)
+    this.changed ||= this.completeHeight !== before
+  }
+}
+
+/** Settlements accepted at their log, waiting for the end of their block to be written. */
+class WaitingSettlements {
+  block: { number: number; hash: string } | null = null
+  accepted: AcceptedSettlement[] = []
+  readonly ids = new Set<string>()
+  readonly origin = new Map<string, { record: LogRecord; eventId: string }>()
+  private lastBlock = -1
+
+  get empty() {
+    return this.accepted.length === 0
+  }
+
+  /** Whether `item` is still inside the waiting settlements' last block (recorded under the same undo block). */
+  inBlockOf(item: Incoming): boolean {
+    if (this.empty) return true
+    return item.event.block != null && item.event.block.number <= this.lastBlock && (hotBlockOf(item)?.hash ?? null) === (this.block?.hash ?? null)
+  }
+
+  add(block: { number: number; hash: string } | null, run: Incoming[], accepted: AcceptedSettlement[]) {
+    this.block = block
+    for (const item of run) this.lastBlock = Math.max(this.lastBlock, item.event.block!.number)
+    for (const a of accepted) {
+      const item = run.find((i) => i.event === a.event)!
+      this.origin.set(a.inference.id, { record: item.record, eventId: item.event.id })
+      this.accepted.push(a)
+      this.ids.add(a.inference.id)
+    }
+  }
+
+  clear() {
+    this.block = null
+    this.accepted = []
+    this.ids.clear()
+    this.origin.clear()
+    this.lastBlock = -1
+  }
 }
 
 /** Where an event's changes are recorded for undo: its block while not final; control events have none. */

@@ -6,6 +6,8 @@ import { compareRoots } from './epochs.js'
 /** Forks and finality, as the ingester reports them. */
 export async function onBlocksOrphaned(em: EntityManager, event: Of<'BlocksOrphaned'>): Promise<void> {
   await undoBlocks(em, event.payload.blocks.map((b) => b.hash))
+  // Joins waiting for the orphaned blocks wait for their settlements to be mined again instead.
+  await em.query('DELETE FROM deferred_join WHERE block_number >= $1', [Math.min(...event.payload.blocks.map((b) => b.number))])
   await compareRoots(em)
 }
 

@@ -48,6 +48,11 @@ export async function onContributionSubmitted(em: EntityManager, event: Of<'Cont
 export async function onContributionReviewed(em: EntityManager, event: Of<'ContributionReviewed'>): Promise<void> {
   const { contributionId, accepted, reviewer } = event.payload
   const contribution = await requireContribution(em, contributionId)
+  // Reviewed once, as the registry enforces: a contribution's status history is then its review block alone,
+  // so its status as of any block can be told from its row, whenever a join asks.
+  if (contribution.status !== ContributionStatus.PENDING) {
+    throw new RejectedEvent('already-reviewed', `contribution ${contributionId} was reviewed at block ${contribution.reviewedAtBlock}`)
+  }
   await em.update(Contribution, { id: contributionId }, {
     status: accepted ? ContributionStatus.ACCEPTED : ContributionStatus.REJECTED,
     reviewedAtBlock: onChain(event).blockNumber,

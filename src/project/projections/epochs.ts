@@ -4,6 +4,7 @@ import { payoutTree, reconcileEpoch, stakersPoolShares } from '../../domain/payo
 import { RejectedEvent } from '../rejection.js'
 import { planFallback, writeEdges, type SettledInference } from './attribution.js'
 import { onChain, type Of } from './context.js'
+import { joinDeferred } from './settlements.js'
 
 /**
  * Reward epochs: opened by their first settlement (or by a stakers pool rolled into them), closed once the
@@ -33,6 +34,8 @@ export async function closeFinalEpochs(em: EntityManager, finalizedHeight: numbe
 }
 
 async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, closedAt: number, epochBlocks: number) {
+  // A record deferred by a usage batch that ran beside the chain batch completing its block joins now, not by the fallback.
+  await joinDeferred(em, lastBlock)
   await attributeWaiting(em, epoch)
 
   const [totals] = await em.query(

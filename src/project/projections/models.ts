@@ -17,7 +17,9 @@ export async function onModelRegistered(em: EntityManager, event: Of<'ModelRegis
     if (base.isAdapter) throw new RejectedEvent('adapter-of-adapter', `adapter ${modelId} of adapter ${baseModelId}`)
   }
   const distinct = [...new Set(datanetIds)]
-  const known = await em.countBy(Datanet, distinct.map((id) => ({ id })))
+  // A model trained on no datanet is valid: its data part goes to its owner. (typeorm reads an empty list of
+  // conditions as no condition at all, so the count is only asked for when there are datanets to count.)
+  const known = distinct.length === 0 ? 0 : await em.countBy(Datanet, distinct.map((id) => ({ id })))
   if (known !== distinct.length) {
     throw new RejectedEvent('unknown-datanet', `model ${modelId} names datanets ${distinct.join(',')}, not all of which exist`)
   }

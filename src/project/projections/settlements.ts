@@ -40,15 +40,28 @@ async function lockInferences(em: EntityManager, inferenceIds: readonly string[]
   )
 }
 
+/** A settlement accepted at its place in the chain, written once the projector knows whether its block is complete. */
+export interface AcceptedSettlement {
+  event: Of<'InferenceSettled'>
+  inference: SettledInference
+  split: SettlementSplit
+  feeSplit: FeeSplit
+  /** Whether the agent existed at the settlement's log (else the inference keeps only the on-chain id). */
+  agentKnown: boolean
+}
+
 /**
- * A run of InferenceSettled events whose changes are recorded for undo under one block (or none): the
- * projector cuts runs where that changes. Outcomes come back in the order of `events`.
+ * Judges a run of InferenceSettled events at their place in the chain: the model, agent, fee split and epoch as
+ * of each settlement's log. Nothing is written but the epoch rows; `writeSettlements` writes the accepted ones,
+ * maybe after later events of their block (`earlier` holds inference ids accepted but not yet written).
+ * Outcomes come back in the order of `events`.
  */
-export async function settleInferences(
+export async function acceptSettlements(
   em: EntityManager,
   settings: ProjectionSettings,
   events: readonly Of<'InferenceSettled'>[],
-): Promise<SettlementOutcome[]> {
+  earlier: ReadonlySet<string> = new Set(),
+): Promise<{ outcomes: SettlementOutcome[]; accepted: AcceptedSettlement[] }> {
   const ids = events.map((e) => e.payload.inferenceId)
   await lockInferences(em, ids)
   const modelIds = [...new Set(events.map((e) => e.payload.modelId))]
@@ -57,15 +70,16 @@ export async function settleInferences(
       .map((m: { id: string; ownerId: string; baseModelId: string | null }) => [m.id, m]),
   )
   const settled = new Set<string>((await em.query('SELECT id FROM inference WHERE id = ANY($1)', [ids])).map((r: { id: string }) => r.id))
+  for (const id of earlier) settled.add(id)
   const agentIds = [...new Set(events.map((e) => e.payload.agentId).filter((id) => id !== '0'))]
   const agents = new Set<string>((await em.query('SELECT id FROM agent WHERE id = ANY($1)', [agentIds])).map((r: { id: string }) => r.id))
   const feeSplitAt = await feeSplitsOf(em, modelIds, Math.max(...events.map((e) => onChain(e).blockNumber)), settings.defaultFeeSplit)
   const epochClosed = new Map<number, boolean>()
 
   const outcomes: SettlementOutcome[] = []
-  const accepted: Accepted[] = []
+  const accepted: AcceptedSettlement[] = []
   for (const event of events) {
-    const { inferenceId, modelId, fee, platformFee } = event.payload
+    const { inferenceId, modelId, agentId, fee, platformFee } = event.payload
     const { blockNumber, logIndex } = onChain(event)
     const model = models.get(modelId)
     if (!model) {
@@ -90,18 +104,46 @@ export async function settleInferences(
     }
     settled.add(inferenceId)
     const inference = { id: inferenceId, modelId, baseModelId: model.baseModelId, modelOwnerId: model.ownerId, dataPart: split.value.data, blockNumber, epoch }
-    accepted.push({ event, inference, split: split.value, feeSplit })
+    accepted.push({ event, inference, split: split.value, feeSplit, agentKnown: agents.has(agentId) })
     outcomes.push({})
   }
-  if (accepted.length === 0) return outcomes
+  return { outcomes, accepted }
+}
 
-  // Usage records that came first are joined before the inferences are written, so each row is written once.
+/**
+ * Writes accepted settlements, each row once: usage records that came first are joined now where the
+ * settlement's block is complete (at or below `completeHeight`), and left for `joinDeferred` otherwise. Returns
+ * the stored records refused by their settlement (a model mismatch), by inference id.
+ */
+export async function writeSettlements(
+  em: EntityManager,
+  accepted: readonly AcceptedSettlement[],
+  completeHeight: number,
+): Promise<Map<string, RefusedUsage>> {
+  if (accepted.length === 0) return new Map()
   const inferences = new Map(accepted.map((a) => [a.inference.id, a.inference]))
   const waiting = await em.findBy(UsageRecord, { id: In([...inferences.keys()]), joined: false })
-  const { joined, refused } = await planJoins(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
-  await insertInferences(em, accepted, agents, joined)
-  await addSettlementTotals(em, accepted, agents)
+  const { pairs, refused } = await refuseMismatches(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
+  const ready = pairs.filter((p) => p.inference.blockNumber <= completeHeight)
+  await deferJoins(em, pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference))
+  const joined = await planJoins(em, ready)
+  await insertInferences(em, accepted, joined)
+  await addSettlementTotals(em, accepted)
   await writeJoins(em, joined)
+  return refused
+}
+
+/**
+ * Accepts and writes a run of settlements at once, joining nothing yet (their block is not complete while its
+ * events are being applied): for a settlement applied alone, as when isolating a bad event.
+ */
+export async function settleInferences(
+  em: EntityManager,
+  settings: ProjectionSettings,
+  events: readonly Of<'InferenceSettled'>[],
+): Promise<SettlementOutcome[]> {
+  const { outcomes, accepted } = await acceptSettlements(em, settings, events)
+  const refused = await writeSettlements(em, accepted, -1)
   return outcomes.map((outcome, index) => {
     const refusedUsage = refused.get(events[index].payload.inferenceId)
     return refusedUsage && !outcome.rejected ? { refusedUsage } : outcome
@@ -110,29 +152,23 @@ export async function settleInferences(
 
 /**
  * Usage records from the usage topic: kept (so a settlement arriving later finds them), and joined now where
- * the settlement is already in. A join's changes are recorded as those of the settlement's block while that
- * block is not final, so a fork that orphans the settlement also undoes the join (the record itself stays).
- * Refusals come back in the order of `records`.
+ * the settlement is in and its block complete; where the block is not complete yet, the join waits in
+ * deferred_join. A join's changes are recorded as those of the settlement's block while that block is not
+ * final, so a fork that orphans the settlement also undoes the join (the record itself stays). Refusals come
+ * back in the order of `records`.
  */
 export async function recordUsage(em: EntityManager, records: readonly SignedUsageRecord[]): Promise<(RefusedUsage | undefined)[]> {
+  if (records.length === 0) return []
   const ids = records.map((r) => r.inferenceId)
   await lockInferences(em, ids)
   const stored = new Map((await em.findBy(UsageRecord, { id: In(ids) })).map((u) => [u.id, u]))
-  const settlements: (SettledInference & { blockHash: string; closed: boolean })[] = await em.query(
-    `SELECT i.id, i.model_id AS "modelId", m.base_model_id AS "baseModelId", i.model_owner_id AS "modelOwnerId",
-            i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.block_hash AS "blockHash", i.epoch,
-            e.status = 'CLOSED' AS closed
-     FROM inference i JOIN model m ON m.id = i.model_id JOIN epoch e ON e.id = i.epoch::text
-     WHERE i.id = ANY($1) ORDER BY i.epoch FOR UPDATE OF e`,
-    [ids],
-  )
-  // Epoch rows are locked (oldest first, as settlements take them) so that an epoch cannot close under the joins.
-  const settledById = new Map(settlements.map((s) => [s.id, { ...s, dataPart: BigInt(s.dataPart) }]))
-  const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
+  const settledById = await settledInferences(em, ids)
+  const completeHeight = await readCompleteHeight(em)
 
   const refusals: (RefusedUsage | undefined)[] = []
   const fresh: UsageRecord[] = []
-  const joins = new Map<string, { block: { number: number; hash: string } | null; pairs: JoinPair[] }>()
+  const ready: (JoinPair & { inference: SettledRow })[] = []
+  const waiting: SettledInference[] = []
   for (const record of records) {
     const id = record.inferenceId
     const existing = stored.get(id)
@@ -154,19 +190,96 @@ export async function recordUsage(em: EntityManager, records: readonly SignedUsa
     fresh.push(usage)
     refusals.push(undefined)
     if (!settled) continue
-    const hot = finalized == null || settled.blockNumber > finalized
-    const block = hot ? { number: settled.blockNumber, hash: settled.blockHash } : null
-    const key = block?.hash ?? ''
-    if (!joins.has(key)) joins.set(key, { block, pairs: [] })
-    joins.get(key)!.pairs.push({ inference: settled, usage })
+    if (settled.blockNumber <= completeHeight) ready.push({ inference: settled, usage })
+    else waiting.push(settled)
   }
   await insertUsageRecords(em, fresh)
-  for (const { block, pairs } of joins.values()) {
+  await deferJoins(em, waiting)
+  await joinUnderTheirBlocks(em, ready)
+  return refusals
+}
+
+/**
+ * Joins the usage records whose settlement's block has become complete (at or below `completeHeight`) since
+ * they were deferred. A deferred settlement a fork removed, or one joined meanwhile, is skipped.
+ */
+export async function joinDeferred(em: EntityManager, completeHeight: number): Promise<void> {
+  // typeorm answers a DELETE with [rows, count]
+  const [due]: [{ id: string }[], number] = await em.query(
+    'DELETE FROM deferred_join WHERE block_number <= $1 RETURNING inference_id AS id',
+    [completeHeight],
+  )
+  if (due.length === 0) return
+  const ids = due.map((d) => d.id).sort()
+  await lockInferences(em, ids)
+  const settled = await settledInferences(em, ids)
+  const usage = await em.findBy(UsageRecord, { id: In(ids), joined: false })
+  const pairs = usage.flatMap((u) => {
+    const inference = settled.get(u.id)
+    return inference && !inference.closed && inference.mode === AttributionMode.AWAITING_USAGE ? [{ inference, usage: u }] : []
+  })
+  // A settlement mined again in a later block after a fork waits for that block instead.
+  await deferJoins(em, pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference))
+  await joinUnderTheirBlocks(em, pairs.filter((p) => p.inference.blockNumber <= completeHeight))
+}
+
+/** Every event of every block up to the returned height has been applied (-1 before any). */
+export async function readCompleteHeight(em: EntityManager): Promise<number> {
+  // With several chains, the least complete one bounds every join (an inference id does not name its chain).
+  const [row] = await em.query('SELECT min(complete_height) AS height FROM chain_progress')
+  return row?.height ?? -1
+}
+
+export async function saveCompleteHeight(em: EntityManager, chainId: number, height: number): Promise<void> {
+  await em.query(
+    `INSERT INTO chain_progress (chain_id, complete_height) VALUES ($1, $2)
+     ON CONFLICT (chain_id) DO UPDATE SET complete_height = excluded.complete_height`,
+    [chainId, height],
+  )
+}
+
+type SettledRow = SettledInference & { blockHash: string; closed: boolean; mode: AttributionMode }
+
+async function settledInferences(em: EntityManager, ids: readonly string[]): Promise<Map<string, SettledRow>> {
+  if (ids.length === 0) return new Map()
+  const rows: (Omit<SettledRow, 'dataPart'> & { dataPart: string })[] = await em.query(
+    `SELECT i.id, i.model_id AS "modelId", m.base_model_id AS "baseModelId", i.model_owner_id AS "modelOwnerId",
+            i.data_part::text AS "dataPart", i.block_number AS "blockNumber", i.block_hash AS "blockHash", i.epoch,
+            i.mode, e.status = 'CLOSED' AS closed
+     FROM inference i JOIN model m ON m.id = i.model_id JOIN epoch e ON e.id = i.epoch::text
+     WHERE i.id = ANY($1) ORDER BY i.epoch FOR UPDATE OF e`,
+    [ids],
+  )
+  // Epoch rows are locked (oldest first, as settlements take them) so that an epoch cannot close under the joins.
+  return new Map(rows.map((s) => [s.id, { ...s, dataPart: BigInt(s.dataPart) }]))
+}
+
+async function deferJoins(em: EntityManager, inferences: readonly SettledInference[]) {
+  if (inferences.length === 0) return
+  await em.query(
+    `INSERT INTO deferred_join (inference_id, block_number) SELECT * FROM unnest($1::text[], $2::int[])
+     ON CONFLICT (inference_id) DO UPDATE SET block_number = excluded.block_number`,
+    [inferences.map((i) => i.id), inferences.map((i) => i.blockNumber)],
+  )
+}
+
+/** Joins to inferences written before, each join's changes recorded under its settlement's block while hot. */
+async function joinUnderTheirBlocks(em: EntityManager, pairs: readonly (JoinPair & { inference: SettledRow })[]) {
+  if (pairs.length === 0) return
+  const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
+  const byBlock = new Map<string, { block: { number: number; hash: string } | null; pairs: JoinPair[] }>()
+  for (const pair of pairs) {
+    const hot = finalized == null || pair.inference.blockNumber > finalized
+    const block = hot ? { number: pair.inference.blockNumber, hash: pair.inference.blockHash } : null
+    const key = block?.hash ?? ''
+    if (!byBlock.has(key)) byBlock.set(key, { block, pairs: [] })
+    byBlock.get(key)!.pairs.push(pair)
+  }
+  for (const { block, pairs: inBlock } of byBlock.values()) {
     if (block) await recordChangesOf(em, block)
-    await joinToSettled(em, pairs)
+    await joinToSettled(em, inBlock)
     if (block) await recordChangesOf(em, null)
   }
-  return refusals
 }
 
 interface JoinPair {
@@ -179,10 +292,10 @@ interface Joined extends Planned {
 }
 
 /**
- * Plans the attribution of settled inferences by their usage records; a record naming another model than its
- * settlement is deleted and refused (it came first: it cannot pay this settlement's data).
+ * A stored record naming another model than its settlement is deleted and refused (it came first: it cannot
+ * pay this settlement's data); the other pairs may join.
  */
-async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise<{ joined: Map<string, Joined>; refused: Map<string, RefusedUsage> }> {
+async function refuseMismatches(em: EntityManager, pairs: readonly JoinPair[]): Promise<{ pairs: JoinPair[]; refused: Map<string, RefusedUsage> }> {
   const refused = new Map<string, RefusedUsage>()
   const mismatched = pairs.filter((p) => p.usage.modelId !== p.inference.modelId)
   if (mismatched.length > 0) {
@@ -195,12 +308,16 @@ async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise
       })
     }
   }
-  const joining = pairs.filter((p) => p.usage.modelId === p.inference.modelId)
+  return { pairs: pairs.filter((p) => p.usage.modelId === p.inference.modelId), refused }
+}
+
+/** Plans the attribution of settled inferences, whose blocks are complete, by their usage records. */
+async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise<Map<string, Joined>> {
   const planned = await planByUsage(
     em,
-    joining.map(({ inference, usage }) => ({ inference, attributions: usage.attributions as { contributionId: string; weight: number }[] })),
+    pairs.map(({ inference, usage }) => ({ inference, attributions: usage.attributions as { contributionId: string; weight: number }[] })),
   )
-  return { joined: new Map(planned.map((p, k) => [p.inference.id, { ...p, usage: joining[k].usage }])), refused }
+  return new Map(planned.map((p, k) => [p.inference.id, { ...p, usage: pairs[k].usage }]))
 }
 
 /** The joins' edges and earnings, and their usage records marked joined. */
@@ -212,7 +329,7 @@ async function writeJoins(em: EntityManager, joined: ReadonlyMap<string, Joined>
 
 /** Joins usage records to inferences written before: the inference rows get the mode and the record's details. */
 async function joinToSettled(em: EntityManager, pairs: readonly JoinPair[]) {
-  const { joined } = await planJoins(em, pairs)
+  const joined = await planJoins(em, pairs)
   const rows = [...joined.values()]
   await em.query(
     `UPDATE inference i SET mode = t.mode, tokens_in = t.tokens_in, tokens_out = t.tokens_out, node = t.node, usage_at = t.usage_at
@@ -230,11 +347,9 @@ async function joinToSettled(em: EntityManager, pairs: readonly JoinPair[]) {
   await writeJoins(em, joined)
 }
 
-type Accepted = { event: Of<'InferenceSettled'>; inference: SettledInference; split: SettlementSplit; feeSplit: FeeSplit }
-
-async function insertInferences(em: EntityManager, accepted: readonly Accepted[], agents: ReadonlySet<string>, joined: ReadonlyMap<string, Joined>) {
-  const column = <T>(value: (a: Accepted) => T) => accepted.map(value)
-  const usage = (a: Accepted) => joined.get(a.inference.id)?.usage
+async function insertInferences(em: EntityManager, accepted: readonly AcceptedSettlement[], joined: ReadonlyMap<string, Joined>) {
+  const column = <T>(value: (a: AcceptedSettlement) => T) => accepted.map(value)
+  const usage = (a: AcceptedSettlement) => joined.get(a.inference.id)?.usage
   await em.query(
     `INSERT INTO inference (id, model_id, model_owner_id, agent_id, on_chain_agent_id, payer, fee, platform_fee, net,
        model_part, stakers_part, data_part, model_bps, stakers_bps, data_bps, block_number, block_hash, log_index,
@@ -247,7 +362,7 @@ async function insertInferences(em: EntityManager, accepted: readonly Accepted[]
       column((a) => a.inference.id),
       column((a) => a.inference.modelId),
       column((a) => a.inference.modelOwnerId),
-      column((a) => (agents.has(a.event.payload.agentId) ? a.event.payload.agentId : null)),
+      column((a) => (a.agentKnown ? a.event.payload.agentId : null)),
       column((a) => a.event.payload.agentId),
       column((a) => a.event.payload.payer),
       column((a) => a.event.payload.fee),
@@ -275,7 +390,7 @@ async function insertInferences(em: EntityManager, accepted: readonly Accepted[]
 }
 
 /** The batch's fees added to its epochs and to the per-epoch model and agent statistics, one row per key. */
-async function addSettlementTotals(em: EntityManager, accepted: readonly Accepted[], agents: ReadonlySet<string>) {
+async function addSettlementTotals(em: EntityManager, accepted: readonly AcceptedSettlement[]) {
   const byEpoch = totalsBy(accepted, (a) => String(a.inference.epoch))
   await em.query(
     `UPDATE epoch e SET inferences = e.inferences + t.n, fees = e.fees + t.fees, platform_fees = e.platform_fees + t.platform_fees,
@@ -307,7 +422,7 @@ async function addSettlementTotals(em: EntityManager, accepted: readonly Accepte
       byModel.map((t) => t.data.toString()),
     ],
   )
-  const byAgent = totalsBy(accepted.filter((a) => agents.has(a.event.payload.agentId)), (a) => a.event.payload.agentId)
+  const byAgent = totalsBy(accepted.filter((a) => a.agentKnown), (a) => a.event.payload.agentId)
   if (byAgent.length === 0) return
   await em.query(
     `INSERT INTO agent_epoch_stat (id, agent_id, epoch, inferences, fees)
@@ -329,7 +444,7 @@ interface Totals {
 }
 
 /** Per (epoch, key) totals of settlements, sorted, so concurrent projectors upsert shared rows in one order. */
-function totalsBy(accepted: readonly Accepted[], keyOf: (a: Accepted) => string): Totals[] {
+function totalsBy(accepted: readonly AcceptedSettlement[], keyOf: (a: AcceptedSettlement) => string): Totals[] {
   const totals = new Map<string, Totals>()
   for (const a of accepted) {
     const key = keyOf(a)
