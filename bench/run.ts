@@ -18,6 +18,7 @@ import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { measureGraphql, type GraphqlResults } from './graphql.js'
 import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
 import { statementProfile, type StatementTime } from './pg-statements.js'
+import { measureWriteLimits, type WriteLimits } from './write-limits.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { createTestDatabase } from '../test/support/database.js'
 import { deleteTopics, postgresVersion } from './services.js'
@@ -125,6 +126,8 @@ async function main() {
   const replay = await replayRun(namespace, lastLive!)
   progress(`replay: rebuilt at ${rate(replay.records, replay.rebuildSeconds)} events/s, ${rate(replay.records, replay.seconds)} events/s end to end, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
 
+  const limits = await measureWriteLimits({ adminUrl, liveUrl: lastLive!.url, keep: flags.keep, progress })
+
   // As deployed (the response cache on), then with every request executed, which shows what the queries cost.
   const graphql = []
   for (const responseCache of [true, false]) {
@@ -142,7 +145,7 @@ async function main() {
   const chain = await measureChainIngestion({ brokers, adminUrl, ...chainShape, keep: flags.keep, progress })
   progress(`chain ingestion: ${rate(chain.blocksPerSecond)} blocks/s, ${rate(chain.eventsPerSecond)} events/s`)
 
-  const results = summarise(preload, live, baseline, replay, graphql, chain)
+  const results = summarise(preload, live, baseline, replay, limits, graphql, chain)
   await mkdir(resultsDir, { recursive: true })
   await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`)
   printTable(results)
@@ -313,6 +316,7 @@ function summarise(
   live: ProjectionRun[],
   baseline: ProjectionRun[],
   replay: Awaited<ReturnType<typeof replayRun>>,
+  limits: WriteLimits,
   graphql: GraphqlResults[],
   chain: ChainIngestionResult,
 ) {
@@ -358,6 +362,12 @@ function summarise(
       notWritten: [...BASELINE_SKIPS],
     },
     ratioOursToBaseline: ours.eventsPerSecond / theirs.eventsPerSecond,
+    // Ours as a fraction of each limit's rate: the limit's time over ours, for the same final rows.
+    writeLimits: {
+      ...limits,
+      oursToSchemaCopy: limits.withOurIndexes.seconds / ours.seconds,
+      oursToIndexlessCopy: limits.withoutIndexes.seconds / ours.seconds,
+    },
     replay: {
       // The rebuild, from opening the log to the last batch applied: what compares with the projector's rate.
       eventsPerSecond: replay.records / replay.rebuildSeconds,
@@ -385,6 +395,16 @@ function printTable(r: ReturnType<typeof summarise>) {
     ['projector (Kafka → Postgres)', `${rate(r.projection.eventsPerSecond)} events/s`, `${rate(r.projection.rowsPerSecond)} rows/s; ${r.projection.seconds.toFixed(1)} s wall; ${rate(r.projection.consumingEventsPerSecond)} events/s once consuming; ${r.projection.concurrentPartitions} partition(s) at once`],
     ['baseline (squid-style typeorm)', `${rate(r.baseline.eventsPerSecond)} events/s`, `${rate(r.baseline.rowsPerSecond)} rows/s; ${r.baseline.seconds.toFixed(1)} s in handler`],
     ['ours / baseline', `${r.ratioOursToBaseline.toFixed(2)}x`, `baseline rows identical in ${r.baseline.tablesIdenticalToProjection.length}/${r.baseline.tablesIdenticalToProjection.length + r.baseline.tablesDifferent.length} tables${r.baseline.tablesDifferent.length ? ` (differ: ${r.baseline.tablesDifferent.join(', ')})` : ''}`],
+    [
+      'limit (a): COPY into our schema',
+      `${rate(r.backlog.events / r.writeLimits.withOurIndexes.seconds)} events/s`,
+      `the live run's ${r.writeLimits.withOurIndexes.rows} final rows in ${r.writeLimits.withOurIndexes.seconds.toFixed(1)} s; ours / (a) = ${r.writeLimits.oursToSchemaCopy.toFixed(2)}`,
+    ],
+    [
+      'limit (b): COPY, no indexes',
+      `${rate(r.backlog.events / r.writeLimits.withoutIndexes.seconds)} events/s`,
+      `the same rows into the same tables without any index, ${r.writeLimits.withoutIndexes.seconds.toFixed(1)} s; ours / (b) = ${r.writeLimits.oursToIndexlessCopy.toFixed(2)}`,
+    ],
     [
       'replay (attrib replay)',
       `${rate(r.replay.eventsPerSecond)} events/s`,

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { usageCommand } from './ingest/usage/producer.js'
 import { openDatabase } from './db/data-source.js'
+import { serveMetrics } from './ingest/chain/metrics-server.js'
 import { runDev } from './dev/dev-mode.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
@@ -48,9 +49,14 @@ program
 
 program
   .command('project')
-  .description('apply the log to the Postgres projection (DB_URL), exactly once')
+  .description('apply the log to the Postgres projection (DB_URL), exactly once; metrics on METRICS_PORT')
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action(action(startProjection))
+  .action(
+    action(async (ctx) => {
+      await startProjection(ctx)
+      await serveMetrics(ctx.config.chain.metricsPort, ctx.logger)
+    }),
+  )
 
 program
   .command('serve')

@@ -27,7 +27,7 @@ export async function startProjection({ config, logger }: ServiceContext) {
   const db = await openDatabase(config.dbUrl)
   const log = openLog(config, db, logger)
   await retryForever('creating topics', () => log.ensureTopics(pipelineTopics(config)), { logger })
-  const lock = await holdProjectorLock(db, config.projectorGroup)
+  const lock = await holdProjectorLock(db, config.projectorGroup, logger)
   const projector = await startProjector({
     db,
     log,

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
 import type { DataSource } from 'typeorm'
 import type { Logger } from '../logger.js'
-import type { ConsumeOptions, Log, LogConsumer, LogProducer, LogRecord, OutgoingRecord, TopicSpec } from './log.js'
+import { Rewind, type ConsumeOptions, type Log, type LogConsumer, type LogProducer, type LogRecord, type OutgoingRecord, type TopicSpec } from './log.js'
 
 export interface EmbeddedLogOptions {
   /** The database holding the log's tables (db/migrations, EmbeddedLog): usually the projection's own. */
@@ -257,7 +257,15 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
       if (BigInt(next_offset) <= position) continue
       const records = await readBatch(topic, partition, position)
       if (records.length === 0) continue
-      await options.handle({ topic, partition, records })
+      try {
+        await options.handle({ topic, partition, records })
+      } catch (err) {
+        if (!(err instanceof Rewind)) throw err
+        logger.warn({ group, topic, partition, offset: String(err.offset) }, err.message)
+        positions.set(id, err.offset)
+        delivered = true
+        continue
+      }
       positions.set(id, records[records.length - 1].offset + 1n)
       delivered = true
     }

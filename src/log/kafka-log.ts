@@ -1,6 +1,7 @@
 import { Kafka, logLevel as KafkaLogLevel, type Consumer, type IHeaders, type Producer } from 'kafkajs'
 import type { Logger } from 'pino'
-import type { ConsumeOptions, Log, LogConsumer, LogProducer, LogRecord, OutgoingRecord, TopicSpec } from './log.js'
+import { Rewind, type ConsumeOptions, type Log, type LogConsumer, type LogProducer, type LogRecord, type OutgoingRecord, type TopicSpec } from './log.js'
+import { retryForever } from './retry.js'
 
 /**
  * The log on Apache Kafka (kafkajs). kafkajs has had no release since 2023, so nothing outside this file
@@ -62,7 +63,7 @@ export function createKafkaLog(options: { brokers: string[]; clientId: string; l
         heartbeatInterval: 3_000,
       })
       await consumer.connect()
-      const wrapped = kafkaConsumer(consumer, connectedAdmin)
+      const wrapped = kafkaConsumer(consumer, connectedAdmin, options.logger)
       open.push(wrapped)
       return wrapped
     },
@@ -114,7 +115,7 @@ function kafkaProducer(producer: Producer): LogProducer {
   }
 }
 
-function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnType<Kafka['admin']>>): LogConsumer {
+function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnType<Kafka['admin']>>, logger: Logger): LogConsumer {
   return {
     async start(options: ConsumeOptions) {
       // The consumer's own store holds the truth about its position; Kafka's committed offsets only trail it
@@ -128,7 +129,8 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
           for (const { topic, partitions } of assigned) {
             const watermarks = await admin.fetchTopicOffsets(topic)
             for (const partition of partitions) {
-              const stored = await options.startOffset(topic, partition)
+              // The store may be down for a while (a database restart): the partition stays paused until it answers.
+              const stored = await retryForever(`reading the stored position of ${topic}/${partition}`, () => options.startOffset(topic, partition), { logger })
               const low = watermarks.find((w) => w.partition === partition)?.low ?? '0'
               consumer.seek({ topic, partition, offset: String(stored ?? BigInt(low)) })
             }
@@ -152,7 +154,14 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
             value: m.value,
             headers: decodeHeaders(m.headers),
           }))
-          await options.handle({ topic: batch.topic, partition: batch.partition, records })
+          try {
+            await options.handle({ topic: batch.topic, partition: batch.partition, records })
+          } catch (err) {
+            if (!(err instanceof Rewind)) throw err
+            logger.warn({ topic: err.topic, partition: err.partition, offset: String(err.offset) }, err.message)
+            consumer.seek({ topic: err.topic, partition: err.partition, offset: String(err.offset) })
+            return
+          }
           resolveOffset(batch.lastOffset())
           await commitOffsetsIfNecessary()
         },

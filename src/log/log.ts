@@ -40,11 +40,24 @@ export interface LogProducer {
   close(): Promise<void>
 }
 
+/**
+ * Thrown by `handle` when the consumer's store is behind the batch it was given: the store lost its last
+ * transactions (PostgreSQL crashed while they were committed asynchronously). The consumer delivers the
+ * partition again from `offset`. Offsets of a partition are consecutive (producers are idempotent, not
+ * transactional, and topics are not compacted), so a batch that starts past the stored offset means exactly that.
+ */
+export class Rewind extends Error {
+  constructor(readonly topic: string, readonly partition: number, readonly offset: bigint) {
+    super(`${topic}/${partition}: the consumer's store is at offset ${offset}, before the batch delivered; reading again from there`)
+    this.name = 'Rewind'
+  }
+}
+
 export interface ConsumeOptions {
   topics: string[]
   /** Where to start a newly assigned partition: the next offset to read, or undefined for the beginning. */
   startOffset(topic: string, partition: number): Promise<bigint | undefined>
-  /** Applies a batch durably; the log treats the batch as consumed only after this resolves. */
+  /** Applies a batch durably; the log treats the batch as consumed only after this resolves (see also Rewind). */
   handle(batch: PartitionBatch): Promise<void>
   /**
    * How many partitions' batches may be in `handle` at once (default 1); one partition's batches never overlap.

@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm'
 import { noticeCommit } from '../db/change-notice.js'
+import { noteDatabaseOutage, noteDatabaseReachable } from '../db/outage.js'
 import type { Logger } from '../logger.js'
 import type { Log } from '../log/log.js'
 import { journalEpochClose } from './journal.js'
@@ -67,8 +68,15 @@ export function startEpochCloser(options: {
     logger.info({ finalizedHeight: state.height, epochs: due.n }, 'epochs closed')
   }
 
+  // Each tick tries again, so a database outage only delays a close (and is counted as one).
+  const outage = { service: 'projector', logger }
   const timer = setInterval(() => {
-    running = running.then(() => (stopped ? undefined : closeIfDue())).catch((err) => logger.error({ err }, 'closing epochs failed'))
+    running = running
+      .then(() => (stopped ? undefined : closeIfDue()))
+      .then(() => noteDatabaseReachable(outage))
+      .catch((err) => {
+        if (!noteDatabaseOutage('closing epochs', outage, err, intervalMs)) logger.error({ err }, 'closing epochs failed')
+      })
   }, intervalMs)
   return {
     async stop() {

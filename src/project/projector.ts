@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm'
 import { noticeCommit } from '../db/change-notice.js'
+import { isDatabaseUnavailable, retryWhileDatabaseDown } from '../db/outage.js'
 import { recordChangesOf } from '../db/undo.js'
 import { parseChainEvent, type ChainEvent } from '../domain/chain-events.js'
 import { decodeEnvelope } from '../domain/envelope.js'
@@ -7,7 +8,7 @@ import { normaliseUsageRecord, usageRecordSchema, USAGE_RECORDED } from '../doma
 import type { Logger } from '../logger.js'
 import { readDeadLetterRecord } from '../log/dead-letter.js'
 import { FINAL_HEADER } from '../log/headers.js'
-import type { Log, LogRecord, PartitionBatch } from '../log/log.js'
+import { Rewind, type Log, type LogRecord, type PartitionBatch } from '../log/log.js'
 import { metrics } from '../metrics.js'
 import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
 import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
@@ -59,7 +60,8 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
   const consumer = await log.consumer(group)
   await consumer.start({
     topics: [topics.chain, topics.usage, topics.deadLetter],
-    startOffset: (topic, partition) => readOffset(db, group, topic, partition),
+    startOffset: (topic, partition) =>
+      retryWhileDatabaseDown('reading the stored offset', { service: 'projector', logger }, () => readOffset(db, group, topic, partition)),
     handle: (batch) => projectPartitionBatch(options, batch),
     concurrentPartitions: options.concurrentPartitions,
   })
@@ -67,17 +69,27 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
   return { close: () => consumer.close() }
 }
 
-/** Applies one partition batch; a batch that fails on bad data is redone event by event to isolate the culprit. */
+/**
+ * Applies one partition batch; a batch that fails on bad data is redone event by event to isolate the culprit.
+ * While PostgreSQL is unreachable the batch is retried (its transaction rolled back), so a database restart
+ * stalls the projector instead of ending it.
+ */
 export async function projectPartitionBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch): Promise<void> {
+  const policy = { service: 'projector', logger: options.logger }
+  await retryWhileDatabaseDown('projecting a batch', policy, () => projectOrIsolate(options, batch))
+  metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
+}
+
+async function projectOrIsolate(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch): Promise<void> {
   try {
     await projectBatch(options, batch, 'whole')
   } catch (err) {
+    if (isDatabaseUnavailable(err) || err instanceof Rewind) throw err
     // One bad event must not stall the partition: redo the batch event by event, dead-lettering the events
     // whose projection fails on their data (not on the database being unavailable, which is rethrown).
     options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch failed; isolating bad events')
     await projectBatch(options, batch, 'isolated')
   }
-  metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
 }
 
 type Mode = 'whole' | 'isolated'
@@ -85,7 +97,11 @@ type Mode = 'whole' | 'isolated'
 async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, mode: Mode) {
   const { db, group, topics, settings } = options
   await db.transaction(async (em) => {
-    const next = await lockOffset(em, group, batch.topic, batch.partition)
+    // The log is the record and the offsets commit with the rows: a crash can lose only whole recent
+    // transactions, and those are applied again from the log (Rewind below). No need to wait for the WAL flush.
+    await em.query('SET LOCAL synchronous_commit = off')
+    const { next, stored } = await lockOffset(em, group, batch.topic, batch.partition)
+    if (stored && batch.records[0].offset > next) throw new Rewind(batch.topic, batch.partition, next)
     const fresh = batch.records.filter((r) => r.offset >= next)
     if (fresh.length === 0) return
     if (batch.topic === topics.deadLetter) {
@@ -374,17 +390,18 @@ function refusedUsageLetter(record: LogRecord, refused: RefusedUsage, eventId: s
   }
 }
 
-async function lockOffset(em: EntityManager, group: string, topic: string, partition: number): Promise<bigint> {
-  await em.query(
+/** Locks the partition's offset row (made on first use): the next offset to apply, and whether it was stored. */
+async function lockOffset(em: EntityManager, group: string, topic: string, partition: number): Promise<{ next: bigint; stored: boolean }> {
+  const created: unknown[] = await em.query(
     `INSERT INTO consumer_offset (group_id, topic, partition, next_offset) VALUES ($1, $2, $3, 0)
-     ON CONFLICT DO NOTHING`,
+     ON CONFLICT DO NOTHING RETURNING 1`,
     [group, topic, partition],
   )
   const [row] = await em.query(
     'SELECT next_offset FROM consumer_offset WHERE group_id = $1 AND topic = $2 AND partition = $3 FOR UPDATE',
     [group, topic, partition],
   )
-  return BigInt(row.next_offset)
+  return { next: BigInt(row.next_offset), stored: created.length === 0 }
 }
 
 async function readOffset(db: DataSource, group: string, topic: string, partition: number): Promise<bigint | undefined> {

@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm'
 import type { Config } from '../config.js'
 import { openDatabase } from '../db/data-source.js'
 import { noticeCommit } from '../db/change-notice.js'
+import { SessionLock } from '../db/outage.js'
 import type { Logger } from '../logger.js'
 import { openLog } from '../log/open-log.js'
 import { projectionDigest } from './digest.js'
@@ -77,7 +78,7 @@ export async function replayProjection(options: {
       const [liveDigest, replayDigest] = (await Promise.all([projectionDigest(live), projectionDigest(rebuilt)])).map((d) => d.digest)
       const digestSeconds = (performance.now() - started) / 1000 - rebuildSeconds
       logger.info({ schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds }, 'replay done')
-      if (options.switchOver) await switchSchemas(live, schema)
+      if (options.switchOver) await switchSchemas(live, schema, group)
       return { schema, liveDigest, replayDigest, batches: journal.length, records, rebuildSeconds, digestSeconds, switched: options.switchOver }
     } finally {
       await reader.close()
@@ -94,11 +95,28 @@ export async function replayProjection(options: {
 /** Shared by running projectors (see holdProjectorLock), taken exclusively by a replay. */
 export const PROJECTOR_LOCK_CLASS = 0x70726f6a // "proj"
 
-/** Held for as long as a projector runs; several projectors of one group share it. */
-export async function holdProjectorLock(db: DataSource, group: string): Promise<{ release(): Promise<void> }> {
-  const runner = db.createQueryRunner()
-  await runner.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [PROJECTOR_LOCK_CLASS, group])
-  return { release: () => runner.release() }
+/** How often a running projector checks that it still holds its lock (a database restart drops it). */
+const LOCK_CHECK_MS = 2_000
+
+/**
+ * Held for as long as a projector runs; several projectors of one group share it. A database restart ends the
+ * session holding it: it is taken again as soon as the database answers.
+ */
+export async function holdProjectorLock(db: DataSource, group: string, logger: Logger): Promise<{ release(): Promise<void> }> {
+  const lock = new SessionLock(
+    db,
+    (runner) => runner.query('SELECT pg_advisory_lock_shared($1, hashtext($2))', [PROJECTOR_LOCK_CLASS, group]).then(() => {}),
+    { what: 'holding the projector lock', service: 'projector', logger },
+  )
+  await lock.held()
+  const check = setInterval(() => lock.held().catch((err) => logger.error({ err }, 'taking the projector lock again failed')), LOCK_CHECK_MS)
+  check.unref()
+  return {
+    release: async () => {
+      clearInterval(check)
+      await lock.release()
+    },
+  }
 }
 
 async function readJournal(db: DataSource, group: string): Promise<JournalEntry[]> {
@@ -116,8 +134,12 @@ async function readJournal(db: DataSource, group: string): Promise<JournalEntry[
  */
 const NOT_PROJECTION = ['ingest_cursor', 'log_partition', 'log_record', 'usage_record_seen', 'usage_pending', 'usage_file_cursor']
 
-/** The rebuilt schema becomes `public`; the old projection is kept, renamed, for inspection or rollback. */
-async function switchSchemas(db: DataSource, schema: string): Promise<void> {
+/**
+ * The rebuilt schema becomes `public`; the old projection is kept, renamed, for inspection or rollback. What the
+ * replay did not rebuild comes along: the tables that are not the projection, and the positions other consumers
+ * keep in consumer_offset (the raw usage topic's reader): only the replayed group's rows are the replay's.
+ */
+async function switchSchemas(db: DataSource, schema: string, group: string): Promise<void> {
   await db.transaction(async (em) => {
     for (const table of NOT_PROJECTION) {
       const [{ exists }] = await em.query('SELECT to_regclass($1) IS NOT NULL AS exists', [`public.${table}`])
@@ -125,6 +147,13 @@ async function switchSchemas(db: DataSource, schema: string): Promise<void> {
       await em.query(`DROP TABLE IF EXISTS "${schema}"."${table}" CASCADE`)
       await em.query(`ALTER TABLE public."${table}" SET SCHEMA "${schema}"`)
     }
+    // Locked first, so a consumer cannot move its position in public between the copy and the switch.
+    await em.query('LOCK TABLE public.consumer_offset IN EXCLUSIVE MODE')
+    await em.query(
+      `INSERT INTO "${schema}".consumer_offset (group_id, topic, partition, next_offset)
+       SELECT group_id, topic, partition, next_offset FROM public.consumer_offset WHERE group_id <> $1`,
+      [group],
+    )
     await em.query(`ALTER SCHEMA public RENAME TO "retired_${schema.slice('replay_'.length)}"`)
     await em.query(`ALTER SCHEMA "${schema}" RENAME TO public`)
     await noticeCommit(em, 'public')

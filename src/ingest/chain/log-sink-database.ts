@@ -7,7 +7,8 @@ import type {
 } from '@subsquid/util-internal-processor-tools'
 import assert from 'node:assert/strict'
 import type { Logger } from 'pino'
-import type { DataSource, QueryRunner } from 'typeorm'
+import type { DataSource } from 'typeorm'
+import { retryWhileDatabaseDown, SessionLock, type OutagePolicy } from '../../db/outage.js'
 import {
   CHAIN_EVENT_VERSION,
   finalizedEventId,
@@ -76,7 +77,7 @@ const RACE = 'the ingest cursor moved underneath this ingester: is another inges
  */
 export class LogSinkDatabase implements HotDatabase<EventBuffer> {
   readonly supportsHotBlocks = true as const
-  private lock?: QueryRunner
+  private lock?: SessionLock
   private stopping = false
   private inFlight?: Promise<void>
   /** The finalized height this process has announced with BlocksFinalized. */
@@ -85,30 +86,52 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
   constructor(private readonly options: LogSinkOptions) {}
 
   async connect(): Promise<HotDatabaseState> {
-    // One ingester per chain: the lock lives as long as this connection. A second ingester waits as a standby,
-    // which also covers a restart racing the old process's connection teardown.
-    const { db, chainId, logger, lockRetryMs = 1_000 } = this.options
-    this.lock = db.createQueryRunner()
-    for (let attempt = 1; ; attempt++) {
-      const [{ locked }] = await this.lock.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [INGEST_LOCK_CLASS, chainId])
-      if (locked) break
-      if (attempt % 30 === 1) logger.warn({ chainId, attempt }, 'another ingester holds the cursor of this chain; waiting for it')
-      await new Promise((resolve) => setTimeout(resolve, lockRetryMs))
-    }
+    // One ingester per chain: the lock lives as long as its connection (and is taken again on a new one after a
+    // database restart). A second ingester waits as a standby, which also covers a restart racing the old
+    // process's connection teardown.
+    const { chainId, logger, lockRetryMs = 1_000 } = this.options
+    this.lock = new SessionLock(
+      this.options.db,
+      async (runner) => {
+        for (let attempt = 1; ; attempt++) {
+          const [{ locked }] = await runner.query('SELECT pg_try_advisory_lock($1, $2) AS locked', [INGEST_LOCK_CLASS, chainId])
+          if (locked) return
+          if (attempt % 30 === 1) logger.warn({ chainId, attempt }, 'another ingester holds the cursor of this chain; waiting for it')
+          await new Promise((resolve) => setTimeout(resolve, lockRetryMs))
+        }
+      },
+      { ...this.outage(), what: 'holding the ingest lock' },
+    )
+    await this.lock.held()
     await this.orphanInterruptedPublication()
     return this.loadState()
   }
 
+  private outage(): OutagePolicy {
+    return { service: 'chain-ingest', logger: this.options.logger }
+  }
+
+  /**
+   * Every statement of the ingester sets absolute values (the cursor, the pending blocks), so one interrupted by
+   * a database outage is simply run again once the database and the ingest lock are back.
+   */
+  private query<T>(sql: string, params: unknown[]): Promise<T> {
+    return retryWhileDatabaseDown('saving the ingest cursor', this.outage(), async () => {
+      await this.lock?.held()
+      return this.options.db.query(sql, params) as Promise<T>
+    })
+  }
+
   /** Blocks a crashed predecessor was publishing when it died: undone now, delivered again if still canonical. */
   private async orphanInterruptedPublication(): Promise<void> {
-    const [row]: { pending: HashAndHeight[] }[] = await this.options.db.query(
+    const [row] = await this.query<{ pending: HashAndHeight[] }[]>(
       'SELECT pending FROM ingest_cursor WHERE chain_id = $1',
       [this.options.chainId],
     )
     if (!row || row.pending.length === 0) return
     this.options.logger.warn({ blocks: row.pending.length }, 'the last publication was interrupted: orphaning its blocks')
     await this.publish([this.orphanedEvent([...row.pending].reverse())], [])
-    await this.options.db.query(`UPDATE ingest_cursor SET pending = '[]' WHERE chain_id = $1`, [this.options.chainId])
+    await this.query(`UPDATE ingest_cursor SET pending = '[]' WHERE chain_id = $1`, [this.options.chainId])
   }
 
   /**
@@ -245,7 +268,7 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
   }
 
   private async loadState(): Promise<HotDatabaseState> {
-    const rows: { height: number; hash: string; top: HashAndHeight[] }[] = await this.options.db.query(
+    const rows = await this.query<{ height: number; hash: string; top: HashAndHeight[] }[]>(
       'SELECT height, hash, top FROM ingest_cursor WHERE chain_id = $1',
       [this.options.chainId],
     )
@@ -254,7 +277,7 @@ export class LogSinkDatabase implements HotDatabase<EventBuffer> {
 
   /** Saves the cursor, which also clears the pending blocks: their publication is complete. */
   private async saveState(state: HotDatabaseState, pending: HashAndHeight[] = []): Promise<void> {
-    await this.options.db.query(
+    await this.query(
       `INSERT INTO ingest_cursor (chain_id, height, hash, top, pending) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (chain_id) DO UPDATE SET height = excluded.height, hash = excluded.hash, top = excluded.top,
          pending = excluded.pending`,

@@ -8,8 +8,8 @@ export interface MetricsServer {
 }
 
 /**
- * Serves the process's Prometheus registry on GET /metrics. A port already taken is logged and the ingester
- * carries on without it: its metrics are worth less than the events it would stop publishing.
+ * Serves the process's Prometheus registry on GET /metrics (the chain ingester's and the projector's). A port
+ * already taken is logged and the process carries on without it: its metrics are worth less than its work.
  */
 export async function serveMetrics(port: number, logger: Logger): Promise<MetricsServer | undefined> {
   if (port === 0) return undefined
@@ -29,7 +29,7 @@ export async function serveMetrics(port: number, logger: Logger): Promise<Metric
     logger.error({ err, port }, 'METRICS_PORT is not available: serving no metrics')
     return undefined
   }
-  logger.info({ url: `http://127.0.0.1:${port}/metrics` }, 'ingester metrics served')
+  logger.info({ url: `http://127.0.0.1:${port}/metrics` }, 'metrics served')
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) }
 }
 

@@ -1,3 +1,4 @@
+import { noteDatabaseOutage, noteDatabaseReachable } from '../../db/outage.js'
 import type { Logger } from '../../logger.js'
 
 export interface Loop {
@@ -16,8 +17,12 @@ export function startLoop(what: string, intervalMs: number, logger: Logger, roun
   const isStopping = () => stopping
 
   const run = () => {
+    const outage = { service: 'usage-ingest', logger }
     current = round(isStopping)
-      .catch((err) => logger.warn({ err }, `${what}: round failed; retrying in ${intervalMs} ms`))
+      .then(() => noteDatabaseReachable(outage))
+      .catch((err) => {
+        if (!noteDatabaseOutage(what, outage, err, intervalMs)) logger.warn({ err }, `${what}: round failed; retrying in ${intervalMs} ms`)
+      })
       .finally(() => {
         if (!stopping) timer = setTimeout(run, intervalMs)
       })

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm'
+import { retryWhileDatabaseDown } from '../../db/outage.js'
 import type { Logger } from '../../logger.js'
 import type { Log, LogConsumer, LogRecord } from '../../log/log.js'
 import { splitBody, type SourceItem } from './body.js'
@@ -32,8 +33,12 @@ export async function startRawTopicSource(options: {
         items.push(...itemsOf(record, options.maxRecordBytes))
         const last = i === batch.records.length - 1
         if (items.length < ITEMS_PER_ROUND && !last) continue
-        await ingester.ingest(items, 'kafka')
-        await saveOffset(db, group, record, record.offset + 1n)
+        // Ingesting again after an outage is safe: what was published already is a duplicate now.
+        const round = items
+        await retryWhileDatabaseDown('ingesting raw usage records', { service: 'usage-ingest', logger: options.logger }, async () => {
+          await ingester.ingest(round, 'kafka')
+          await saveOffset(db, group, record, record.offset + 1n)
+        })
         items = []
       }
     },

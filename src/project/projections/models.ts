@@ -10,7 +10,9 @@ export async function onModelRegistered(em: EntityManager, event: Of<'ModelRegis
   const { blockNumber, at, txHash } = onChain(event)
   const isAdapter = baseModelId !== '0'
   if (isAdapter) {
-    const base = await em.findOne(Model, { where: { id: baseModelId }, loadRelationIds: true })
+    // Only the flag is needed. (Loading the entity with `loadRelationIds` made typeorm fetch every relation's ids
+    // at once on the transaction's single connection: pg's "already executing a query" warning.)
+    const base = await em.findOne(Model, { where: { id: baseModelId }, select: { id: true, isAdapter: true } })
     if (!base) throw new RejectedEvent('unknown-base-model', `adapter ${modelId} of model ${baseModelId}, which does not exist`)
     if (base.isAdapter) throw new RejectedEvent('adapter-of-adapter', `adapter ${modelId} of adapter ${baseModelId}`)
   }
