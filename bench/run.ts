@@ -19,6 +19,7 @@ import { measureGraphql, type GraphqlResults } from './graphql.js'
 import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
 import { statementProfile, type StatementTime } from './pg-statements.js'
 import { measureWriteLimits, type WriteLimits } from './write-limits.js'
+import { measureUsageIngestion, usageIngestionRows, type UsageIngestionResult } from './usage-ingestion.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { createTestDatabase } from '../test/support/database.js'
 import { deleteTopics, postgresVersion } from './services.js'
@@ -34,6 +35,8 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
   --graphql-workers N  GQL_WORKERS of the API under load (default: the machine's cores)
   --projector-concurrency N   partitions the projector applies at once (PROJECTOR_CONCURRENCY; default 1)
+  --usage-records N    usage ingestion: signed records sent through attrib ingest-usage, a third each over HTTP, the folder and the raw topic (default 60000; 3000 with --smoke)
+  --flood-seconds N    usage ingestion: seconds of forged-record flood while a node posts (default 15; 3 with --smoke)
 Services as for the tests: KAFKA_BROKERS (default 127.0.0.1:9092, must be running), DB_URL (default ${DEFAULT_DB_URL}).`
 
 const { values: flags } = parseArgs({
@@ -48,6 +51,8 @@ const { values: flags } = parseArgs({
     'chain-events-per-block': { type: 'string' },
     'projector-concurrency': { type: 'string' },
     'graphql-workers': { type: 'string' },
+    'usage-records': { type: 'string' },
+    'flood-seconds': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 })
@@ -145,7 +150,16 @@ async function main() {
   const chain = await measureChainIngestion({ brokers, adminUrl, ...chainShape, keep: flags.keep, progress })
   progress(`chain ingestion: ${rate(chain.blocksPerSecond)} blocks/s, ${rate(chain.eventsPerSecond)} events/s`)
 
-  const results = summarise(preload, live, baseline, replay, limits, graphql, chain)
+  const usage = await measureUsageIngestion({
+    brokers,
+    adminUrl,
+    records: Number(flags['usage-records'] ?? (flags.smoke ? 3_000 : 60_000)),
+    floodSeconds: Number(flags['flood-seconds'] ?? (flags.smoke ? 3 : 15)),
+    keep: flags.keep,
+    progress,
+  })
+
+  const results = summarise(preload, live, baseline, replay, limits, graphql, chain, usage)
   await mkdir(resultsDir, { recursive: true })
   await writeFile(`${resultsDir}latest.json`, `${JSON.stringify(results, null, 2)}\n`)
   printTable(results)
@@ -319,6 +333,7 @@ function summarise(
   limits: WriteLimits,
   graphql: GraphqlResults[],
   chain: ChainIngestionResult,
+  usage: UsageIngestionResult,
 ) {
   const summary = (runs: ProjectionRun[]) => ({
     eventsPerSecond: median(runs.map((r) => r.events / r.seconds)),
@@ -384,6 +399,7 @@ function summarise(
     },
     memory: { projectorPeakRssBytes: Math.max(...live.map((r) => r.peakRssBytes!)) },
     chainIngestion: chain,
+    usageIngestion: usage,
     graphql,
   }
 }
@@ -417,6 +433,7 @@ function printTable(r: ReturnType<typeof summarise>) {
       `${rate(r.chainIngestion.blocksPerSecond)} blocks/s`,
       `${rate(r.chainIngestion.eventsPerSecond)} events/s; ${r.chainIngestion.blocks} blocks, ${r.chainIngestion.events} events (${r.chainIngestion.eventsPerBlock}/block); ${r.chainIngestion.seconds.toFixed(1)} s wall, ${r.chainIngestion.ingestingSeconds.toFixed(1)} s once started; pre-fill ${r.chainIngestion.prefillSeconds.toFixed(1)} s; peak RSS ${mib(r.chainIngestion.peakRssBytes)}`,
     ],
+    ...usageIngestionRows(r.usageIngestion),
     ...r.graphql.flatMap((g) =>
       g.queries.map((q): [string, string, string] => {
         const failed = q.non2xx + q.graphqlErrors + q.errors

@@ -5,8 +5,9 @@ import type { Envelope } from './envelope.js'
 /**
  * Off-chain usage records (DESIGN.md, "Usage records"): one JSON object per inference, signed with EIP-712 by a
  * registered inference node. This module holds the wire schema, the typed data, the normal form a record
- * travels in on the log, and the machine-readable reasons a record is refused; signing and recovery are done
- * with viem by the callers (ingest/usage, the workload generator).
+ * travels in on the log, the machine-readable reasons a record is refused, and the EIP-712 signing hash computed
+ * directly (the ingester's fast path; property-tested against viem's hashTypedData). Signing and recovery are
+ * done by the callers (ingest/usage, the workload generator).
  */
 const UINT32_MAX = 2 ** 32 - 1
 export const MAX_ATTRIBUTIONS = 256
@@ -215,4 +216,83 @@ export function usageRecordEnvelope(record: UsageRecord): UsageRecordedEnvelope 
     occurredAt: new Date(normal.timestamp * 1000).toISOString(),
     payload: normal,
   }
+}
+
+// ---- The EIP-712 signing hash, computed directly (what viem's hashTypedData gives, without its generic encoder) ----
+
+/** A keccak-256 implementation: the caller picks a native or a pure-JS one. */
+export type Keccak256 = (data: Uint8Array) => Uint8Array
+
+const DOMAIN_TYPE = 'EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)'
+const ATTRIBUTION_TYPE = 'Attribution(uint256 contributionId,uint32 weight)'
+const USAGE_RECORD_TYPE = `UsageRecord(bytes32 inferenceId,uint256 modelId,uint256 agentId,uint32 tokensIn,uint32 tokensOut,uint64 timestamp,Attribution[] attributions)${ATTRIBUTION_TYPE}`
+const WORD = 32
+
+/** Everything a record's signing hash needs besides the record: the domain separator and the type hashes. */
+export interface UsageHashing {
+  keccak256: Keccak256
+  domainSeparator: Uint8Array
+  recordTypeHash: Uint8Array
+  attributionTypeHash: Uint8Array
+}
+
+export function usageHashing(chainId: number, nodeRegistry: `0x${string}`, keccak256: Keccak256): UsageHashing {
+  const text = (s: string) => keccak256(Buffer.from(s, 'utf8'))
+  const domain = Buffer.alloc(5 * WORD)
+  domain.set(text(DOMAIN_TYPE), 0)
+  domain.set(text(USAGE_DOMAIN_NAME), WORD)
+  domain.set(text(USAGE_DOMAIN_VERSION), 2 * WORD)
+  writeUint(domain, 3 * WORD, BigInt(chainId))
+  domain.write(nodeRegistry.slice(2).toLowerCase(), 4 * WORD + 12, 'hex')
+  return { keccak256, domainSeparator: keccak256(domain), recordTypeHash: text(USAGE_RECORD_TYPE), attributionTypeHash: text(ATTRIBUTION_TYPE) }
+}
+
+/**
+ * keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(record)): the digest a node signs. Expects a record that passed
+ * the schema (ids in range, 32-byte inferenceId), so every field fits its word.
+ */
+export function usageSigningHash(record: UnsignedUsageRecord, hashing: UsageHashing): Uint8Array {
+  const { keccak256 } = hashing
+  const attributionHashes = Buffer.alloc(record.attributions.length * WORD)
+  const attribution = Buffer.alloc(3 * WORD)
+  attribution.set(hashing.attributionTypeHash, 0)
+  for (const [i, a] of record.attributions.entries()) {
+    writeDecimal(attribution, WORD, a.contributionId)
+    attribution.fill(0, 2 * WORD)
+    attribution.writeUInt32BE(a.weight, 3 * WORD - 4)
+    attributionHashes.set(keccak256(attribution), i * WORD)
+  }
+  const struct = Buffer.alloc(8 * WORD)
+  struct.set(hashing.recordTypeHash, 0)
+  struct.write(record.inferenceId.slice(2), WORD, 'hex')
+  writeDecimal(struct, 2 * WORD, record.modelId)
+  writeDecimal(struct, 3 * WORD, record.agentId)
+  struct.writeUInt32BE(record.tokensIn, 5 * WORD - 4)
+  struct.writeUInt32BE(record.tokensOut, 6 * WORD - 4)
+  writeSafeInteger(struct, 6 * WORD, record.timestamp)
+  struct.set(keccak256(attributionHashes), 7 * WORD)
+  const digest = Buffer.alloc(2 + 2 * WORD)
+  digest[0] = 0x19
+  digest[1] = 0x01
+  digest.set(hashing.domainSeparator, 2)
+  digest.set(keccak256(struct), 2 + WORD)
+  return keccak256(digest)
+}
+
+function writeUint(buffer: Buffer, offset: number, value: bigint) {
+  buffer.write(value.toString(16).padStart(2 * WORD, '0'), offset, 'hex')
+}
+
+/** A decimal uint256 (as the schema admits it) into its big-endian word. */
+function writeDecimal(buffer: Buffer, offset: number, decimal: string) {
+  // Up to 15 digits fit a double exactly; only larger ids pay for a BigInt.
+  if (decimal.length <= 15) writeSafeInteger(buffer, offset, Number(decimal))
+  else writeUint(buffer, offset, BigInt(decimal))
+}
+
+/** A non-negative integer below 2^53 into its big-endian word. */
+function writeSafeInteger(buffer: Buffer, offset: number, value: number) {
+  buffer.fill(0, offset, offset + WORD - 8)
+  buffer.writeUInt32BE(Math.floor(value / 2 ** 32), offset + WORD - 8)
+  buffer.writeUInt32BE(value % 2 ** 32, offset + WORD - 4)
 }

@@ -6,7 +6,9 @@ import {
   usageRecordEnvelope,
   type UsageRecord,
 } from '../../src/domain/usage-record.js'
-import { authorizeRecord, verifyUsageSignature } from '../../src/ingest/usage/authenticate.js'
+import { authorizeRecord } from '../../src/ingest/usage/authenticate.js'
+import { loadSignatureCrypto } from '../../src/ingest/usage/signature-crypto.js'
+import { createSignatureVerifier } from '../../src/ingest/usage/verify.js'
 import { CHAIN_ID, NODE_REGISTRY, nodes, sign, unsigned } from '../fixtures/usage/records.js'
 
 const clock = { nowSeconds: 1_800_000_000, maxFutureSkewSeconds: 300 }
@@ -70,15 +72,16 @@ describe('usageRecordEnvelope', () => {
   })
 })
 
-describe('verifyUsageSignature', () => {
+describe('the signature verifier', () => {
+  const verifier = createSignatureVerifier(domain, loadSignatureCrypto())
   it('Given a record signed by its node, then it verifies; altered, other chain or other signer, it does not', async () => {
     const signed = await sign(unsigned())
-    expect(await verifyUsageSignature(signed, domain)).toEqual({ ok: true })
+    expect(verifier.verify(signed)).toEqual({ ok: true })
     const otherChain = await sign(unsigned(), nodes.registered, { chainId: 1, nodeRegistry: NODE_REGISTRY })
     const impostor = { ...(await sign(unsigned(), nodes.impostor)), node: signed.node }
     const altered = { ...signed, tokensOut: signed.tokensOut + 1 }
     for (const bad of [otherChain, impostor, altered]) {
-      expect(await verifyUsageSignature(bad, domain)).toMatchObject({ ok: false, reason: 'bad-signature' })
+      expect(verifier.verify(bad)).toMatchObject({ ok: false, reason: 'bad-signature' })
     }
   })
 })

@@ -1,10 +1,10 @@
 import type { DataSource } from 'typeorm'
-import { recoverTypedDataAddress, type Hex } from 'viem'
-import { usageTypedData, type UsageRecord } from '../../domain/usage-record.js'
+import type { Hex } from 'viem'
+import type { UsageRecord } from '../../domain/usage-record.js'
 
 /**
- * Who may speak for an inference: the EIP-712 signature must recover to the record's `node`, and that node must
- * have been registered, and not revoked, at the record's time, as the projected node registry says.
+ * Who may speak for an inference: the EIP-712 signature must recover to the record's `node` (verify.ts), and
+ * that node must have been registered, and not revoked, at the record's time, as the projected node registry says.
  */
 export interface SigningDomain {
   chainId: number
@@ -12,23 +12,6 @@ export interface SigningDomain {
 }
 
 export type Verdict = { ok: true } | { ok: false; reason: string; detail: string }
-
-export async function verifyUsageSignature(record: UsageRecord, domain: SigningDomain): Promise<Verdict> {
-  let signer: string
-  try {
-    signer = await recoverTypedDataAddress({
-      ...usageTypedData(domain.chainId, domain.nodeRegistry, record),
-      signature: record.signature as Hex,
-    })
-  } catch (err) {
-    return { ok: false, reason: 'bad-signature', detail: `signature does not recover: ${(err as { shortMessage?: string }).shortMessage ?? (err as Error).message}` }
-  }
-  if (signer.toLowerCase() !== record.node.toLowerCase()) {
-    // Also what a signature for another chain or registry looks like: it recovers to some other address.
-    return { ok: false, reason: 'bad-signature', detail: `signature recovers to ${signer.toLowerCase()}, not to the record's node ${record.node}` }
-  }
-  return { ok: true }
-}
 
 export type Prerequisite = 'node' | 'model' | 'agent'
 

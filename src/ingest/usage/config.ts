@@ -34,7 +34,38 @@ const usageEnvSchema = z.object({
   USAGE_PUBLISH_TIMEOUT_MS: int(100).default(10_000),
   /** Retry-After (seconds) on a 503. */
   USAGE_RETRY_AFTER_SECONDS: int(1).default(5),
+  /** Per-node bearer tokens, `<node address>=<token>,...`: a request with one may only carry that node's records. */
+  USAGE_NODE_TOKENS: optional(z.string()),
+  /** Records in verification at once over all `POST /usage` clients; a request past it is answered 429. */
+  USAGE_VERIFY_BUDGET: int(1).default(8192),
+  /** Records in verification at once per source address (or per node authenticated by its own token). */
+  USAGE_VERIFY_BUDGET_PER_CLIENT: int(1).default(2048),
+  /** Retry-After (seconds) on a 429. */
+  USAGE_BUSY_RETRY_AFTER_SECONDS: int(1).default(1),
+  /** Records waiting for their node, model or agent, at most, per claimed node... */
+  USAGE_PENDING_MAX_PER_NODE: int(1).default(10_000),
+  /** ...and in all; a record past either bound is refused (`pending-limit`). */
+  USAGE_PENDING_MAX: int(1).default(100_000),
+  /** `off` checks signatures in pure JS even when the native secp256k1 and keccak addons load (for comparison). */
+  USAGE_NATIVE_CRYPTO: z.enum(['on', 'off']).default('on'),
 })
+
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+
+/** `0xnode=token,0xother=token2` → token → node (lower-case). */
+function parseNodeTokens(text: string | undefined): Map<string, string> {
+  const tokens = new Map<string, string>()
+  for (const pair of (text ?? '').split(',').map((p) => p.trim()).filter((p) => p !== '')) {
+    const at = pair.indexOf('=')
+    const node = pair.slice(0, at).trim()
+    const token = pair.slice(at + 1).trim()
+    if (at < 0 || !ADDRESS.test(node)) throw new Error('invalid usage ingestion configuration: USAGE_NODE_TOKENS must be <node address>=<token> pairs separated by commas')
+    if (token.length < 16) throw new Error(`invalid usage ingestion configuration: USAGE_NODE_TOKENS: the token of ${node} must be at least 16 characters`)
+    if (tokens.has(token)) throw new Error('invalid usage ingestion configuration: USAGE_NODE_TOKENS: two nodes share a token')
+    tokens.set(token, node.toLowerCase())
+  }
+  return tokens
+}
 
 export interface UsageConfig {
   port: number
@@ -49,6 +80,11 @@ export interface UsageConfig {
   pending: { recheckMs: number; graceSeconds: number; timeoutMs: number }
   publishTimeoutMs: number
   retryAfterSeconds: number
+  /** Token → the node it authenticates. */
+  nodeTokens: Map<string, string>
+  verifyBudget: { total: number; perClient: number; retryAfterSeconds: number }
+  pendingLimits: { perNode: number; total: number }
+  nativeCrypto: boolean
 }
 
 export function loadUsageConfig(env: NodeJS.ProcessEnv = process.env): UsageConfig {
@@ -68,5 +104,9 @@ export function loadUsageConfig(env: NodeJS.ProcessEnv = process.env): UsageConf
     pending: { recheckMs: e.USAGE_PENDING_RECHECK_MS, graceSeconds: e.USAGE_PENDING_GRACE_SECONDS, timeoutMs: e.USAGE_PENDING_TIMEOUT_MS },
     publishTimeoutMs: e.USAGE_PUBLISH_TIMEOUT_MS,
     retryAfterSeconds: e.USAGE_RETRY_AFTER_SECONDS,
+    nodeTokens: parseNodeTokens(e.USAGE_NODE_TOKENS),
+    verifyBudget: { total: e.USAGE_VERIFY_BUDGET, perClient: e.USAGE_VERIFY_BUDGET_PER_CLIENT, retryAfterSeconds: e.USAGE_BUSY_RETRY_AFTER_SECONDS },
+    pendingLimits: { perNode: e.USAGE_PENDING_MAX_PER_NODE, total: e.USAGE_PENDING_MAX },
+    nativeCrypto: e.USAGE_NATIVE_CRYPTO === 'on',
   }
 }

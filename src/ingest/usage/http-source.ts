@@ -2,16 +2,20 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '../../logger.js'
 import { registry } from '../../metrics.js'
+import { createAdmission } from './admission.js'
 import { splitBody } from './body.js'
 import type { UsageConfig } from './config.js'
 import type { RecordOutcome, UsageIngester } from './ingester.js'
+import { usageMetrics } from './metrics.js'
 import { LogUnavailable } from './publisher.js'
 
 /**
  * `POST /usage`: one record, a JSON array, or NDJSON. Answers 202 only after the log has acknowledged every
- * accepted record and every dead letter, 413 for a body over the limit, 503 + Retry-After when the log (or the
- * database) is unavailable, in which case nothing is confirmed and the client should send the same body again.
- * Also `GET /healthz` and `GET /metrics`.
+ * accepted record and every dead letter, 413 for a body over the limit, 429 + Retry-After when the request's
+ * records would exceed its client's or the overall verification budget (nothing of it was looked at: send it
+ * again later), 503 + Retry-After when the log (or the database) is unavailable, in which case nothing is
+ * confirmed and the client should send the same body again. With USAGE_NODE_TOKENS, a node's own bearer token
+ * admits that node's records only, under a budget of its own. Also `GET /healthz` and `GET /metrics`.
  */
 export interface UsageReply {
   accepted: number
@@ -28,10 +32,12 @@ const OVERSIZED_DRAIN_FACTOR = 8
 
 export async function startUsageHttpServer(options: {
   ingester: UsageIngester
-  config: Pick<UsageConfig, 'port' | 'authToken' | 'maxBodyBytes' | 'maxRecordBytes' | 'retryAfterSeconds'>
+  config: Pick<UsageConfig, 'port' | 'authToken' | 'nodeTokens' | 'verifyBudget' | 'maxBodyBytes' | 'maxRecordBytes' | 'retryAfterSeconds'>
   logger: Logger
 }): Promise<Server> {
   const { ingester, config, logger } = options
+  const admission = createAdmission(config.verifyBudget)
+  const authenticate = authenticator(config)
   const server = createServer((req, res) => {
     route(req, res).catch((err) => {
       logger.error({ err }, 'usage request failed')
@@ -49,7 +55,8 @@ export async function startUsageHttpServer(options: {
     }
     if (path !== '/usage') return reply(res, 404, { error: 'not-found' })
     if (req.method !== 'POST') return reply(res, 405, { error: 'method-not-allowed' }, { allow: 'POST' })
-    if (config.authToken && !bearerMatches(req.headers.authorization, config.authToken)) {
+    const caller = authenticate(req.headers.authorization)
+    if (!caller) {
       req.resume()
       return reply(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="usage"' })
     }
@@ -61,14 +68,24 @@ export async function startUsageHttpServer(options: {
       position: (index, line) => (line === undefined ? `http item ${index}` : `http line ${line}`),
     })
     if (items.length === 0) return reply(res, 400, { error: 'empty-body' })
+    const client = caller.node ? `node ${caller.node}` : `address ${req.socket.remoteAddress ?? 'unknown'}`
+    const admitted = admission.admit(client, items.length)
+    if ('refused' in admitted) {
+      const scope = admitted.refused === 'overall' ? 'overall' : caller.node ? 'node' : 'address'
+      usageMetrics.shedRequests.inc({ scope })
+      usageMetrics.shedRecords.inc({ scope }, items.length)
+      return reply(res, 429, { error: 'busy', budget: scope }, { 'retry-after': String(config.verifyBudget.retryAfterSeconds) })
+    }
     let outcomes: RecordOutcome[]
     try {
-      outcomes = await ingester.ingest(items, 'http')
+      outcomes = await ingester.ingest(items, 'http', { tokenNode: caller.node })
     } catch (err) {
       const error = unavailability(err)
       if (!error) throw err
       logger.warn({ err }, 'usage records not confirmed; answering 503')
       return reply(res, 503, { error }, { 'retry-after': String(config.retryAfterSeconds) })
+    } finally {
+      admitted.release()
     }
     reply(res, 202, summarise(outcomes))
   }
@@ -107,10 +124,22 @@ function unavailability(err: unknown): string | undefined {
   return undefined
 }
 
-function bearerMatches(header: string | undefined, token: string): boolean {
-  const presented = /^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? ''
+/**
+ * Who a request is: anyone when no token is configured; with the shared token, any node; with a node's own
+ * token, that node. Undefined: refused (401). Tokens are compared as SHA-256 digests, in constant time for the
+ * shared one and by a lookup of the digest for node tokens, so the comparison says nothing about a token's bytes.
+ */
+function authenticator(config: Pick<UsageConfig, 'authToken' | 'nodeTokens'>): (header: string | undefined) => { node?: string } | undefined {
   const digest = (s: string) => createHash('sha256').update(s).digest()
-  return timingSafeEqual(digest(presented), digest(token))
+  const shared = config.authToken === undefined ? undefined : digest(config.authToken)
+  const nodeByDigest = new Map([...config.nodeTokens].map(([token, node]) => [digest(token).toString('hex'), node]))
+  if (!shared && nodeByDigest.size === 0) return () => ({})
+  return (header) => {
+    const presented = digest(/^Bearer\s+(.+)$/i.exec(header ?? '')?.[1]?.trim() ?? '')
+    if (shared && timingSafeEqual(presented, shared)) return {}
+    const node = nodeByDigest.get(presented.toString('hex'))
+    return node ? { node } : undefined
+  }
 }
 
 async function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: Buffer; received: number; oversized: boolean }> {

@@ -11,17 +11,23 @@ import type { Logger } from '../../logger.js'
 import { deadLetterRecord } from '../../log/dead-letter.js'
 import { TYPE_HEADER } from '../../log/headers.js'
 import type { OutgoingRecord } from '../../log/log.js'
-import { authorizeRecords, projectionChainTime, verifyUsageSignature, type SigningDomain } from './authenticate.js'
+import { authorizeRecords, projectionChainTime, type Authorization } from './authenticate.js'
 import type { SourceItem } from './body.js'
 import { usageMetrics } from './metrics.js'
+import type { PendingQuota } from './pending-quota.js'
 import type { Publisher } from './publisher.js'
 import * as store from './store.js'
+import type { SignatureVerifier } from './verify.js'
 
 /**
- * The one path every usage record takes, whatever its source: parse → validate → authenticate (signature, then
- * the node registry) → deduplicate → publish to the usage topic, wait (pending), or dead-letter. A call returns
- * only once the log has acknowledged what it published and dead-lettered, and throws LogUnavailable otherwise;
- * nothing it returned as accepted or rejected can then be lost.
+ * The one path every usage record takes, whatever its source: parse → validate → the node registry → signature
+ * → deduplicate → publish to the usage topic, wait (pending), or dead-letter. The cheap refusals come first: a
+ * record refused by its schema, its size or its node's registration (revoked, or not yet registered at the
+ * record's time) never costs a signature recovery, and a record claiming a node not projected yet waits without
+ * one, in a store bounded per claimed node and overall, until that node is projected. Only records claiming a
+ * projected node pay for a recovery on arrival. A call returns only once the log has acknowledged what it
+ * published and dead-lettered, and throws LogUnavailable otherwise; nothing it returned as accepted or rejected
+ * can then be lost.
  */
 export type UsageSource = 'http' | 'file' | 'kafka'
 export type RecordStatus = 'accepted' | 'duplicate' | 'pending' | 'rejected'
@@ -40,10 +46,16 @@ export interface UsageIngesterOptions {
   db: DataSource
   publisher: Publisher
   topics: { usage: string; deadLetter: string }
-  domain: SigningDomain
   maxFutureSkewSeconds: number
   pending: { graceSeconds: number; timeoutMs: number }
+  verifier: SignatureVerifier
+  pendingQuota: PendingQuota
   logger: Logger
+}
+
+/** Who sent a batch, when the source knows: a node authenticated by its own bearer token speaks only for itself. */
+export interface BatchContext {
+  tokenNode?: string
 }
 
 /** Where a record came from, enough to dead-letter it. */
@@ -60,6 +72,14 @@ interface Candidate extends Origin {
   digest: string
   /** Only for records rechecked from the pending table: whether their wait is over. */
   expired?: boolean
+  /** False for a record rechecked from the pending table whose signature was checked on arrival. */
+  needsVerification: boolean
+}
+
+/** A candidate that passed the registry and, if its node is projected, its signature. */
+interface Screened {
+  candidate: Candidate
+  authorization: Exclude<Authorization, { status: 'rejected' }>
 }
 
 /** What one batch decided, published and recorded together by `commit`. */
@@ -110,14 +130,18 @@ export function usageDeadLetter(origin: Omit<Origin, 'index'>, reason: string, d
   return { ...record, headers: { ...record.headers, 'dl-source': origin.source, 'dl-position': origin.position } }
 }
 
-export function createUsageIngester(options: UsageIngesterOptions) {
-  const { db, publisher, topics, domain, logger } = options
+/** The record's node is in the projection (registered, not revoked at the record's time): its signature can be checked. */
+function nodeProjected(authorization: Screened['authorization']): boolean {
+  return authorization.status === 'ready' || !authorization.waitingFor.includes('node')
+}
 
-  async function ingest(items: SourceItem[], source: UsageSource): Promise<RecordOutcome[]> {
+export function createUsageIngester(options: UsageIngesterOptions) {
+  const { db, publisher, topics, logger } = options
+
+  async function ingest(items: SourceItem[], source: UsageSource, context: BatchContext = {}): Promise<RecordOutcome[]> {
     const plan = new Plan(items.length)
     const clock = { nowSeconds: Math.floor(Date.now() / 1000), maxFutureSkewSeconds: options.maxFutureSkewSeconds }
-    const first = new Map<string, Candidate>()
-    const repeats: { candidate: Candidate; first: Candidate }[] = []
+    const candidates: Candidate[] = []
     for (const [index, item] of items.entries()) {
       const origin: Origin = { index, source, position: item.position, original: item.original }
       const parsed = item.parsed.ok ? parseUsageRecord(item.parsed.json, clock) : item.parsed
@@ -125,11 +149,19 @@ export function createUsageIngester(options: UsageIngesterOptions) {
         plan.reject(origin, parsed.reason, parsed.detail)
         continue
       }
-      const candidate: Candidate = { ...origin, inferenceId: parsed.record.inferenceId, record: parsed.record, digest: usageRecordDigest(parsed.record) }
-      const signature = await verifyUsageSignature(parsed.record, domain)
-      const earlier = first.get(candidate.record.inferenceId)
-      if (!signature.ok) plan.reject(candidate, signature.reason, signature.detail)
-      else if (!earlier) first.set(candidate.record.inferenceId, candidate)
+      const candidate: Candidate = { ...origin, inferenceId: parsed.record.inferenceId, record: parsed.record, digest: usageRecordDigest(parsed.record), needsVerification: true }
+      if (context.tokenNode && candidate.record.node !== context.tokenNode) {
+        plan.reject(candidate, 'node-token-mismatch', `the bearer token is node ${context.tokenNode}'s; the record claims node ${candidate.record.node}`)
+        continue
+      }
+      candidates.push(candidate)
+    }
+    const first = new Map<string, Screened>()
+    const repeats: { candidate: Candidate; first: Candidate }[] = []
+    for (const screened of await screen(candidates, plan)) {
+      const { candidate } = screened
+      const earlier = first.get(candidate.record.inferenceId)?.candidate
+      if (!earlier) first.set(candidate.record.inferenceId, screened)
       else if (earlier.digest === candidate.digest) repeats.push({ candidate, first: earlier })
       else plan.reject(candidate, 'conflicting-duplicate', `inference ${candidate.inferenceId} came earlier in this batch (${earlier.position}) with other content`)
     }
@@ -144,30 +176,50 @@ export function createUsageIngester(options: UsageIngesterOptions) {
     return plan.outcomes
   }
 
+  /**
+   * The registry first (no cryptography: revoked or not-yet-registered nodes are refused here), then the
+   * signatures of the records whose node is projected. A record whose node is not projected goes on unverified,
+   * to wait; it is verified once its node is projected.
+   */
+  async function screen(candidates: Candidate[], plan: Plan): Promise<Screened[]> {
+    const authorizations = await authorizeRecords(db, candidates.map((c) => c.record))
+    const passed: Screened[] = []
+    for (const [i, candidate] of candidates.entries()) {
+      const authorization = authorizations[i]
+      if (authorization.status === 'rejected') plan.reject(candidate, authorization.reason, authorization.detail)
+      else passed.push({ candidate, authorization })
+    }
+    const toVerify = passed.filter((s) => s.candidate.needsVerification && nodeProjected(s.authorization))
+    const verdicts = await options.verifier.verifyAll(toVerify.map((s) => s.candidate.record))
+    const refused = new Set<Candidate>()
+    for (const [i, verdict] of verdicts.entries()) {
+      const { candidate } = toVerify[i]
+      if (verdict.ok) candidate.needsVerification = false
+      else {
+        plan.reject(candidate, verdict.reason, verdict.detail)
+        refused.add(candidate)
+      }
+    }
+    return passed.filter((s) => !refused.has(s.candidate))
+  }
+
   /** Decides the first occurrence of each inference id against the log's history and the projection. */
-  async function settle(candidates: Candidate[], plan: Plan): Promise<void> {
-    const ids = candidates.map((c) => c.record.inferenceId)
-    const [seen, pendingDigests, authorizations] = await Promise.all([
-      store.findSeen(db, ids),
-      store.findPendingDigests(db, ids),
-      authorizeRecords(db, candidates.map((c) => c.record)),
-    ])
+  async function settle(screened: Screened[], plan: Plan): Promise<void> {
+    const ids = screened.map((s) => s.candidate.record.inferenceId)
+    const [seen, pendingDigests] = await Promise.all([store.findSeen(db, ids), store.findPendingDigests(db, ids)])
     const claims: Candidate[] = []
     const waits: { candidate: Candidate; waitingFor: store.PendingRecord['waitingFor'] }[] = []
-    for (const [i, c] of candidates.entries()) {
+    for (const { candidate: c, authorization } of screened) {
       const id = c.record.inferenceId
       const earlier = seen.get(id)
       const waitingDigest = pendingDigests.get(id)
       if (waitingDigest === c.digest) plan.waiting.set(id, c.index)
-      const authorization = authorizations[i]
       if (earlier) {
         if (earlier.digest !== c.digest) plan.reject(c, 'conflicting-duplicate', `inference ${id} was accepted before with other content`)
         else if (earlier.published) plan.decide(c, 'duplicate')
         else plan.publish(c, earlier.envelope!) // claimed before, never acknowledged: publish it now
       } else if (waitingDigest !== undefined && waitingDigest !== c.digest) {
         plan.reject(c, 'conflicting-duplicate', `inference ${id} is already waiting with other content`)
-      } else if (authorization.status === 'rejected') {
-        plan.reject(c, authorization.reason, authorization.detail)
       } else if (authorization.status === 'ready') {
         claims.push(c)
       } else if (c.expired) {
@@ -197,11 +249,17 @@ export function createUsageIngester(options: UsageIngesterOptions) {
     }
   }
 
-  async function waitAll(waits: { candidate: Candidate; waitingFor: store.PendingRecord['waitingFor'] }[], plan: Plan) {
+  async function waitAll(allWaits: { candidate: Candidate; waitingFor: store.PendingRecord['waitingFor'] }[], plan: Plan) {
+    const waits = allWaits.filter(({ candidate: c }) => {
+      const full = options.pendingQuota.reserve(c.record.node)
+      if (full) plan.reject(c, 'pending-limit', full)
+      return !full
+    })
     const stored = await store.addPending(db, waits.map(({ candidate: c, waitingFor }) => ({ ...c, waitingFor })))
     const raced = await store.findPendingDigests(db, waits.map((w) => w.candidate.record.inferenceId).filter((id) => !stored.has(id)))
     for (const { candidate: c } of waits) {
       const id = c.record.inferenceId
+      if (!stored.has(id)) options.pendingQuota.release(c.record.node)
       if (stored.has(id) || raced.get(id) === c.digest) plan.decide(c, 'pending')
       else plan.reject(c, 'conflicting-duplicate', `inference ${id} is already waiting with other content`)
     }
@@ -245,9 +303,15 @@ export function createUsageIngester(options: UsageIngesterOptions) {
       const rows = await store.duePending(db, { chainTime, ...options.pending, limit, after })
       if (rows.length === 0) return undefined
       const plan = new Plan(rows.length)
-      const candidates: Candidate[] = rows.map((row, index) => ({ ...row, index, inferenceId: row.record.inferenceId }))
-      await settle(candidates, plan)
+      for (const [index, row] of rows.entries()) plan.waiting.set(row.record.inferenceId, index)
+      // Stored waiting for its node: its signature has not been checked yet.
+      const candidates: Candidate[] = rows.map((row, index) => ({ ...row, index, inferenceId: row.record.inferenceId, needsVerification: row.waitingFor.includes('node') }))
+      const screened = await screen(candidates, plan)
+      await settle(screened, plan)
       await commit(plan, true)
+      // Verified now but still waiting (for its model or agent): not to be verified again next round.
+      const verifiedWaiting = screened.filter((s) => rows[s.candidate.index].waitingFor.includes('node') && plan.outcomes[s.candidate.index].status === 'pending')
+      await store.updateWaiting(db, verifiedWaiting.map((s) => ({ inferenceId: s.candidate.record.inferenceId, waitingFor: s.authorization.status === 'pending' ? s.authorization.waitingFor : [] })))
       return rows.length < limit ? undefined : rows[rows.length - 1].page
     },
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../logger.js'
 import type { UsageIngester } from './ingester.js'
 import { startLoop, type Loop } from './loop.js'
 import { usageMetrics } from './metrics.js'
+import type { PendingQuota } from './pending-quota.js'
 import { countPending, type PendingPage } from './store.js'
 
 /**
@@ -13,13 +14,15 @@ import { countPending, type PendingPage } from './store.js'
  *   `unknown-agent` once the projection's chain time (the latest projected registration) is more than
  *   `graceSeconds` past the record's time, since chain events are projected in order and what was not
  *   registered by then was not registered at the record's time; or, on a chain too quiet for that to happen,
- *   once it has waited `timeoutMs`.
+ *   once it has waited `timeoutMs`;
+ * - re-read the counts of waiting records per claimed node that bound the pending table.
  */
 const PAGE = 500
 
 export function startPendingSweeper(options: {
   db: DataSource
   ingester: UsageIngester
+  pendingQuota: PendingQuota
   recheckMs: number
   republishAfterMs: number
   logger: Logger
@@ -31,5 +34,6 @@ export function startPendingSweeper(options: {
     do page = await ingester.recheckPending(PAGE, page)
     while (page && !isStopping())
     usageMetrics.pending.set(await countPending(db))
+    await options.pendingQuota.refresh(db)
   })
 }

@@ -10,9 +10,13 @@ import { startFileSource } from './file-source.js'
 import { startUsageHttpServer } from './http-source.js'
 import { createUsageIngester } from './ingester.js'
 import type { Loop } from './loop.js'
+import { usageMetrics } from './metrics.js'
 import { startPendingSweeper } from './pending.js'
+import { createPendingQuota } from './pending-quota.js'
 import { createPublisher } from './publisher.js'
 import { startRawTopicSource } from './raw-topic-source.js'
+import { loadSignatureCrypto } from './signature-crypto.js'
+import { createSignatureVerifier } from './verify.js'
 
 export interface RunningUsageIngestion {
   port: number
@@ -48,18 +52,28 @@ export async function startUsageIngestion(options: {
   }
   await retryForever('creating usage topics', () => log.ensureTopics(usageTopics(config)), { logger })
 
+  const crypto = loadSignatureCrypto({ forbidNative: !usage.nativeCrypto })
+  usageMetrics.nativeCrypto.set({ part: 'keccak' }, crypto.native.keccak ? 1 : 0)
+  usageMetrics.nativeCrypto.set({ part: 'secp256k1' }, crypto.native.secp256k1 ? 1 : 0)
+  if (crypto.problems.length > 0) {
+    logger.warn({ problems: crypto.problems }, 'a native crypto addon did not load: usage signatures are checked in pure JS, about 25x the CPU per record')
+  }
+  const domain = { chainId: config.chain.chainId, nodeRegistry: nodeRegistry as `0x${string}` }
+  const pendingQuota = createPendingQuota(usage.pendingLimits)
+  await pendingQuota.refresh(db)
   const publisher = createPublisher(log, { timeoutMs: usage.publishTimeoutMs, logger })
   const ingester = createUsageIngester({
     db,
     publisher,
     topics: { usage: config.topics.usage, deadLetter: config.topics.deadLetter },
-    domain: { chainId: config.chain.chainId, nodeRegistry: nodeRegistry as `0x${string}` },
     maxFutureSkewSeconds: usage.maxFutureSkewSeconds,
     pending: { graceSeconds: usage.pending.graceSeconds, timeoutMs: usage.pending.timeoutMs },
+    verifier: createSignatureVerifier(domain, crypto),
+    pendingQuota,
     logger,
   })
   const loops: Loop[] = [
-    startPendingSweeper({ db, ingester, recheckMs: usage.pending.recheckMs, republishAfterMs: 2 * usage.publishTimeoutMs, logger }),
+    startPendingSweeper({ db, ingester, pendingQuota, recheckMs: usage.pending.recheckMs, republishAfterMs: 2 * usage.publishTimeoutMs, logger }),
   ]
   if (usage.dir) {
     loops.push(startFileSource({ dir: usage.dir, db, ingester, pollMs: usage.dirPollMs, settleMs: usage.fileSettleMs, maxRecordBytes: usage.maxRecordBytes, logger }))

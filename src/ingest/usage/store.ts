@@ -103,6 +103,22 @@ export async function addPending(db: DataSource, records: PendingRecord[]): Prom
   return new Set(rows.map((r) => r.inference_id))
 }
 
+/** What waiting records still wait for (their node, once verified, no longer). */
+export async function updateWaiting(db: DataSource, rows: { inferenceId: string; waitingFor: Prerequisite[] }[]): Promise<void> {
+  if (rows.length === 0) return
+  await db.query(
+    `UPDATE usage_pending p SET waiting_for = string_to_array(t.waiting, ',')
+     FROM unnest($1::text[], $2::text[]) AS t(id, waiting) WHERE p.inference_id = t.id`,
+    [rows.map((r) => r.inferenceId), rows.map((r) => r.waitingFor.join(','))],
+  )
+}
+
+/** Waiting records per claimed node. */
+export async function countPendingByNode(db: DataSource): Promise<Map<string, number>> {
+  const rows: { node: string; count: number }[] = await db.query("SELECT record->>'node' AS node, count(*)::int AS count FROM usage_pending GROUP BY 1")
+  return new Map(rows.map((r) => [r.node, r.count]))
+}
+
 export async function removePending(db: DataSource, inferenceIds: string[]): Promise<void> {
   if (inferenceIds.length === 0) return
   await db.query('DELETE FROM usage_pending WHERE inference_id = ANY($1::text[])', [inferenceIds])
