@@ -46,8 +46,15 @@ function scopeConditions(params: SqlParams, spec: EntitySpec, args: ConnectionAr
   return { join: parent.join ?? '', conditions: [`${parent.sql} = ${params.add(scope.id, parent.type)}`, ...conditions] }
 }
 
-/** One page of a top-level list, or of one parent's children. */
-export async function listPage(sql: Sql, spec: EntitySpec, args: ConnectionArgs, joins: readonly Join[] = [], scope?: ParentScope): Promise<Connection<Row>> {
+/** One page of a top-level list; `count` counts its rows when asked (by default, a statement of its own). */
+export async function listPage(
+  sql: Sql,
+  spec: EntitySpec,
+  args: ConnectionArgs,
+  joins: readonly Join[] = [],
+  count: () => Promise<number> = () => countRows(sql, spec, args),
+  scope?: ParentScope,
+): Promise<Connection<Row>> {
   const plan = planFor(spec, args)
   const params = new SqlParams()
   const { join, conditions } = scopeConditions(params, spec, args, scope)
@@ -59,7 +66,7 @@ export async function listPage(sql: Sql, spec: EntitySpec, args: ConnectionArgs,
     params.values,
   )
   return toConnection(attachJoined(rows, joins), plan, {
-    count: () => countRows(sql, spec, args, scope),
+    count,
     beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, scope),
   })
 }

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader'
 import type { Connection, ConnectionArgs } from './connection.js'
 import { entities, type EntityName } from './entities/index.js'
-import { countByParent, listPagesByParent, rowsByIds, type Row } from './listing.js'
+import { countByParent, countRows, listPagesByParent, rowsByIds, type Row } from './listing.js'
 import type { Join } from './references.js'
 import type { Sql } from './sql.js'
 
@@ -40,6 +40,12 @@ export function createLoaders(sql: Sql) {
     children: (name: EntityName, relation: string, args: ConnectionArgs, joins: readonly Join[]) =>
       loader<Connection<Row>>(`children:${name}:${relation}:${JSON.stringify(args)}:${joins.map((j) => j.field).join(',')}`, (ids) =>
         listPagesByParent(sql, entities[name], relation, ids, args, joins, (id) => childCount(name, relation, args.where).load(id)),
+      ),
+
+    /** Rows of a top-level list matching `where`: one statement however many aliases ask for the same count. */
+    count: (name: EntityName, where: ConnectionArgs['where']) =>
+      loader<number>(`total:${name}`, (keys) => Promise.all(keys.map((key) => countRows(sql, entities[name], { where: JSON.parse(key) })))).load(
+        JSON.stringify(where ?? null),
       ),
 
     /** Wei earned through attribution, per contribution, contributor or datanet. */

@@ -11,6 +11,8 @@ import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
+import { useOperationLimits } from './plugins/use-operation-limits.js'
+import { useRequestLimits } from './plugins/use-request-limits.js'
 import { useOperationMetrics } from './plugins/use-operation-metrics.js'
 import { useProjectionResponseCache } from './plugins/use-projection-response-cache.js'
 import { createResolvers } from './resolvers/index.js'
@@ -34,9 +36,30 @@ export interface ApiOptions {
   statementTimeoutMs?: number
   /** Prepare fixed-text statements (default true; off where one session serves every connection, as PGlite does). */
   preparedStatements?: boolean
+  /** Largest request body (document and variables) or WebSocket message, in bytes (default 131,072). */
+  maxBodyBytes?: number
+  /** Lexical tokens a document may have (default 2,000). */
+  maxTokens?: number
+  /** Aliases an operation may use (default 100). */
+  maxAliases?: number
+  /** Root fields an operation may select (default 100). */
+  maxRootFields?: number
+  /** Directives an operation may use (default 50). */
+  maxDirectives?: number
 }
 
-export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000, responseCacheEntries: 1_000, poolSize: 10, statementTimeoutMs: 5_000 }
+export const DEFAULT_LIMITS = {
+  maxDepth: 12,
+  maxCost: 10_000,
+  responseCacheEntries: 1_000,
+  poolSize: 10,
+  statementTimeoutMs: 5_000,
+  maxBodyBytes: 131_072,
+  maxTokens: 2_000,
+  maxAliases: 100,
+  maxRootFields: 100,
+  maxDirectives: 50,
+}
 
 /**
  * The GraphQL API: `/graphql` (queries and SSE subscriptions; GraphiQL on GET from a browser), `/healthz`
@@ -62,6 +85,13 @@ export function createApi(db: DataSource | string, logger: Logger, options: ApiO
         maxReadyLag: options.maxReadyLag,
       }),
       useMetricsEndpoint(registry),
+      useRequestLimits({ maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes }),
+      ...useOperationLimits({
+        maxTokens: options.maxTokens ?? DEFAULT_LIMITS.maxTokens,
+        maxAliases: options.maxAliases ?? DEFAULT_LIMITS.maxAliases,
+        maxRootFields: options.maxRootFields ?? DEFAULT_LIMITS.maxRootFields,
+        maxDirectives: options.maxDirectives ?? DEFAULT_LIMITS.maxDirectives,
+      }),
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),
@@ -104,7 +134,7 @@ export class ApiServer extends Server {
 export async function startApiServer(options: { db: DataSource | string; logger: Logger; port: number } & ApiOptions): Promise<ApiServer> {
   const yoga = createApi(options.db, options.logger, options)
   const server = new ApiServer(yoga)
-  const websocket = serveWebSocket(server, yoga as never)
+  const websocket = serveWebSocket(server, yoga as never, { maxPayload: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes })
   server.shutdown = async () => {
     await websocket.close()
     await yoga.dispose()

@@ -104,7 +104,7 @@ export function queryResolvers() {
   const query: Record<string, (root: unknown, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown> = {}
   for (const [field, name] of Object.entries(LISTS)) {
     query[field] = (_, args: ConnectionArgs, ctx, info) =>
-      listPage(ctx.sql, entities[name], args, joinsFor(name, connectionRowFields(info, info.fieldNodes), info))
+      listPage(ctx.sql, entities[name], args, joinsFor(name, connectionRowFields(info, info.fieldNodes), info), () => ctx.loaders.count(name, args.where))
   }
   for (const [field, [name, kind]] of Object.entries(LOOKUPS)) {
     query[field] = (_, { id }: Id, ctx) => ctx.loaders.entity(name).load(kind === 'plain' ? id : hexId(kind, id, 'id'))
