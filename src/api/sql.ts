@@ -62,6 +62,8 @@ export function createApiDatabase(connection: pg.ClientConfig, options: ApiPoolO
 
 /** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014'
+/** SQLSTATE class 22, data exception: a bound value PostgreSQL cannot take (a NUL in text, a number out of range). */
+const DATA_EXCEPTION = /^22/
 
 const statementNames = new Map<string, string>()
 /** A prepared statement's name: a digest of its text, so equal texts share one per connection. */
@@ -86,6 +88,9 @@ export function createSql(db: ApiDatabase, onStatement?: () => void): Sql {
             `A statement ran longer than the statement timeout of ${db.statementTimeoutMs} ms and was cancelled: ask for less (smaller pages, fewer nested lists, a narrower scope)`,
             { extensions: { code: 'STATEMENT_TIMEOUT', statementTimeoutMs: db.statementTimeoutMs } },
           )
+        }
+        if (DATA_EXCEPTION.test((err as { code?: string }).code ?? '')) {
+          throw new GraphQLError(`A value of the query cannot be used: ${(err as Error).message}`, { extensions: { code: 'BAD_USER_INPUT' } })
         }
         throw err
       }
