@@ -17,7 +17,7 @@ import { sampleValue } from '../test/support/prometheus.js'
  * instead of measuring error responses.
  */
 
-interface Query {
+export interface BenchQuery {
   name: string
   label: string
   document: string
@@ -29,7 +29,7 @@ interface Query {
 
 const ARGUMENT_SETS = 8
 
-const QUERIES: Query[] = [
+export const QUERIES: BenchQuery[] = [
   {
     name: 'floor',
     label: '{ __typename }: HTTP and GraphQL, no SQL',
@@ -213,7 +213,7 @@ async function waitUntilReady(baseUrl: string, workers: number, api: ReturnType<
   }
 }
 
-async function checkAnswers(url: string, query: Query, bodies: string[]): Promise<void> {
+async function checkAnswers(url: string, query: BenchQuery, bodies: string[]): Promise<void> {
   for (const body of bodies) {
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
     const text = await response.text()
@@ -224,7 +224,7 @@ async function checkAnswers(url: string, query: Query, bodies: string[]): Promis
   }
 }
 
-async function load(url: string, query: Query, bodies: string[], options: { seconds: number; connections: number }): Promise<GraphqlQueryResult> {
+async function load(url: string, query: BenchQuery, bodies: string[], options: { seconds: number; connections: number }): Promise<GraphqlQueryResult> {
   const result = await autocannon({
     url,
     connections: options.connections,

@@ -8,13 +8,14 @@ import { serveMetrics } from './ingest/chain/metrics-server.js'
 import { runDev } from './dev/dev-mode.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
-import { projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
+import { migrateDatabase, projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
 
 const ENVIRONMENT_HELP = `
 Configuration comes from the environment (see README.md, "Configuration"):
   DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, PROJECTOR_CONCURRENCY, RPC_ENDPOINT, NETWORK, CHAIN_ID,
   FINALITY_CONFIRMATIONS, START_BLOCK, *_START_BLOCK, *_ADDRESS (contract addresses), METRICS_PORT,
   EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, GQL_MAX_DEPTH, GQL_MAX_COST, GQL_READY_MAX_LAG, GQL_RESPONSE_CACHE, GQL_WORKERS,
+  GQL_POOL_SIZE, GQL_STATEMENT_TIMEOUT_MS, GQL_PREPARED_STATEMENTS, GQL_MAX_BODY_BYTES, GQL_MAX_TOKENS, GQL_MAX_ALIASES, GQL_MAX_ROOT_FIELDS,
   USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
@@ -57,6 +58,12 @@ program
       await serveMetrics(ctx.config.chain.metricsPort, ctx.logger)
     }),
   )
+
+program
+  .command('migrate')
+  .description('apply pending migrations and trigger DDL to the database (DB_URL); the API only checks they are applied')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(action(migrateDatabase))
 
 program
   .command('serve')

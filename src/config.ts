@@ -75,6 +75,18 @@ const envSchema = z.object({
   GQL_WORKERS: z.coerce.number().int().min(1).max(64).default(1),
   /** Query responses kept until the projection next commits (least recently used go first); 0 turns the cache off. */
   GQL_RESPONSE_CACHE: z.coerce.number().int().min(0).default(1_000),
+  /** Connections of the API's own PostgreSQL pool, per API process. */
+  GQL_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
+  /** PostgreSQL cancels an API statement running longer (the operation answers STATEMENT_TIMEOUT); 0: no timeout. */
+  GQL_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).default(5_000),
+  /** Prepare the API's fixed-text statements once per connection (`attrib dev` on PGlite: false, one session is shared). */
+  GQL_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Largest request body (document and variables) or WebSocket message the API reads, in bytes. */
+  GQL_MAX_BODY_BYTES: z.coerce.number().int().positive().default(131_072),
+  /** Lexical tokens, aliases and root fields an operation may have. */
+  GQL_MAX_TOKENS: z.coerce.number().int().positive().default(2_000),
+  GQL_MAX_ALIASES: z.coerce.number().int().min(0).default(100),
+  GQL_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 })
 
@@ -114,7 +126,21 @@ export interface Config {
     processorPrometheusPort: number
   }
   projection: { epochBlocks: number; defaultFeeSplit: { modelBps: number; stakersBps: number; dataBps: number } }
-  api: { port: number; workers: number; maxDepth?: number; maxCost?: number; maxReadyLag?: number; responseCacheEntries: number }
+  api: {
+    port: number
+    workers: number
+    maxDepth?: number
+    maxCost?: number
+    maxReadyLag?: number
+    responseCacheEntries: number
+    poolSize: number
+    statementTimeoutMs: number
+    preparedStatements: boolean
+    maxBodyBytes: number
+    maxTokens: number
+    maxAliases: number
+    maxRootFields: number
+  }
   logLevel: Env['LOG_LEVEL']
 }
 
@@ -165,6 +191,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.GQL_MAX_COST,
       maxReadyLag: e.GQL_READY_MAX_LAG,
       responseCacheEntries: e.GQL_RESPONSE_CACHE,
+      poolSize: e.GQL_POOL_SIZE,
+      statementTimeoutMs: e.GQL_STATEMENT_TIMEOUT_MS,
+      preparedStatements: e.GQL_PREPARED_STATEMENTS,
+      maxBodyBytes: e.GQL_MAX_BODY_BYTES,
+      maxTokens: e.GQL_MAX_TOKENS,
+      maxAliases: e.GQL_MAX_ALIASES,
+      maxRootFields: e.GQL_MAX_ROOT_FIELDS,
     },
     logLevel: e.LOG_LEVEL,
   }

@@ -3,6 +3,7 @@ import { startApiServer } from './api/server.js'
 import { superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
+import { assertSchemaCurrent, schemaStatus } from './db/schema-check.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
 import { startUsageIngestion } from './ingest/usage/service.js'
 import { openLog } from './log/open-log.js'
@@ -56,21 +57,32 @@ export async function startProjection({ config, logger }: ServiceContext) {
   }
 }
 
+/** The API only reads: it changes no schema, and refuses to start on one `attrib migrate` has not brought up to date. */
 export async function startApi({ config, logger }: ServiceContext) {
-  const db = await openDatabase(config.dbUrl)
-  const server = await startApiServer({ db, logger, ...config.api })
+  await assertSchemaCurrent(config.dbUrl)
+  const server = await startApiServer({ db: config.dbUrl, logger, ...config.api })
   return {
     async close() {
       await new Promise((resolve) => server.close(resolve))
-      await db.destroy()
     },
   }
 }
 
 /** `attrib serve`: the API alone, in GQL_WORKERS processes when that is more than one. */
 export async function serveApi(ctx: ServiceContext) {
-  if (ctx.config.api.workers > 1 && cluster.isPrimary) return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
+  if (ctx.config.api.workers > 1 && cluster.isPrimary) {
+    await assertSchemaCurrent(ctx.config.dbUrl) // before forking: workers would only die of it one after another
+    return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
+  }
   return startApi(ctx)
+}
+
+/** `attrib migrate`: applies pending migrations and the undo triggers (the projector also does on start). */
+export async function migrateDatabase({ config, logger }: ServiceContext) {
+  const db = await openDatabase(config.dbUrl)
+  await db.destroy()
+  const status = await schemaStatus(config.dbUrl)
+  logger.info({ ...status }, 'database schema is current')
 }
 
 export async function startUsage({ config, logger }: ServiceContext) {

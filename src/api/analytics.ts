@@ -64,6 +64,9 @@ const MODELS = {
     GROUP BY model_id ORDER BY sum(net_fees) DESC, model_id LIMIT $2`,
 }
 
+/** The rankings' texts are fixed: prepared once per connection. */
+const PREPARED = { prepare: true }
+
 function checkSize(first: number): number {
   if (!Number.isInteger(first) || first < 0) throw userError('first must be a non-negative integer')
   if (first > MAX_RANKING) throw userError(`A ranking holds at most ${MAX_RANKING} rows`, 'PAGE_SIZE_EXCEEDED', { max: MAX_RANKING })
@@ -82,10 +85,10 @@ export async function topContributors(sql: Sql, scope: EarningsScope, first: num
   const size = checkSize(first)
   if (scope.contributor != null) throw userError('topContributors ranks contributors: scope them by model, datanet or epoch')
   const epoch = scope.epoch ?? null
-  if (scope.model != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.model, [scope.model, epoch, scope.datanet ?? null, size]))
-  if (scope.datanet != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.datanet, [scope.datanet, epoch, size]))
-  if (epoch != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.epoch, [epoch, size]))
-  return ranked(await sql.query<Ranked>(CONTRIBUTORS.all, [size]))
+  if (scope.model != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.model, [scope.model, epoch, scope.datanet ?? null, size], PREPARED))
+  if (scope.datanet != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.datanet, [scope.datanet, epoch, size], PREPARED))
+  if (epoch != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.epoch, [epoch, size], PREPARED))
+  return ranked(await sql.query<Ranked>(CONTRIBUTORS.all, [size], PREPARED))
 }
 
 export async function topDatanets(sql: Sql, scope: EarningsScope, first: number) {
@@ -93,10 +96,10 @@ export async function topDatanets(sql: Sql, scope: EarningsScope, first: number)
   if (scope.datanet != null) throw userError('topDatanets ranks datanets: scope them by model, contributor or epoch')
   const epoch = scope.epoch ?? null
   const contributor = contributorOf(scope)
-  if (scope.model != null) return ranked(await sql.query<Ranked>(DATANETS.model, [scope.model, epoch, contributor, size]))
-  if (contributor != null) return ranked(await sql.query<Ranked>(DATANETS.contributor, [contributor, epoch, size]))
-  if (epoch != null) return ranked(await sql.query<Ranked>(DATANETS.epoch, [epoch, size]))
-  return ranked(await sql.query<Ranked>(DATANETS.all, [size]))
+  if (scope.model != null) return ranked(await sql.query<Ranked>(DATANETS.model, [scope.model, epoch, contributor, size], PREPARED))
+  if (contributor != null) return ranked(await sql.query<Ranked>(DATANETS.contributor, [contributor, epoch, size], PREPARED))
+  if (epoch != null) return ranked(await sql.query<Ranked>(DATANETS.epoch, [epoch, size], PREPARED))
+  return ranked(await sql.query<Ranked>(DATANETS.all, [size], PREPARED))
 }
 
 export async function topModels(sql: Sql, scope: EarningsScope, first: number) {
@@ -105,7 +108,7 @@ export async function topModels(sql: Sql, scope: EarningsScope, first: number) {
   const epoch = scope.epoch ?? null
   const contributor = contributorOf(scope)
   if (scope.datanet != null || contributor != null) {
-    return ranked(await sql.query<Ranked>(MODELS.attributed, [scope.datanet ?? null, contributor, epoch, size]))
+    return ranked(await sql.query<Ranked>(MODELS.attributed, [scope.datanet ?? null, contributor, epoch, size], PREPARED))
   }
-  return ranked(await sql.query<Ranked>(MODELS.fees, [epoch, size]))
+  return ranked(await sql.query<Ranked>(MODELS.fees, [epoch, size], PREPARED))
 }

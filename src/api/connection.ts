@@ -141,11 +141,12 @@ function flip(direction: Direction): Direction {
 }
 
 export interface Connection<Row> {
-  edges: { cursor: string; node: Row }[]
+  /** Edges and cursors are built only when a query asks for them (graphql calls a function-valued field). */
+  edges: () => { cursor: () => string; node: Row }[]
   nodes: Row[]
   pageInfo: {
-    startCursor: string | null
-    endCursor: string | null
+    startCursor: () => string | null
+    endCursor: () => string | null
     hasNextPage: boolean | (() => Promise<boolean>)
     hasPreviousPage: boolean | (() => Promise<boolean>)
   }
@@ -165,14 +166,14 @@ export function toConnection<Row extends Record<string, unknown>>(
   const more = rows.length > plan.size
   const page = rows.slice(0, plan.size)
   if (plan.backward) page.reverse()
-  const edges = page.map((node) => ({ cursor: encodeCursor(plan.field, plan.columns.map((_, i) => String(node[`__c${i}`]))), node }))
+  const cursorOf = (node: Row) => encodeCursor(plan.field, plan.columns.map((_, i) => String(node[`__c${i}`])))
   const { after, before } = plan
   return {
-    edges,
+    edges: () => page.map((node) => ({ cursor: () => cursorOf(node), node })),
     nodes: page,
     pageInfo: {
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      startCursor: () => (page.length > 0 ? cursorOf(page[0]) : null),
+      endCursor: () => (page.length > 0 ? cursorOf(page[page.length - 1]) : null),
       hasNextPage: plan.backward ? (before ? () => lazy.beyond(before, 'after') : false) : more,
       hasPreviousPage: plan.backward ? more : after ? () => lazy.beyond(after, 'before') : false,
     },

@@ -1,6 +1,5 @@
-import type { DataSource } from 'typeorm'
 import { createLoaders, type Loaders } from './loaders.js'
-import { createSql, type Sql } from './sql.js'
+import { createSql, type ApiDatabase, type Sql } from './sql.js'
 
 /** Per-operation state: the statement-counting SQL runner and the dataloaders that batch over it. */
 export interface ApiContext {
@@ -9,7 +8,7 @@ export interface ApiContext {
   loaders: Loaders
 }
 
-export function createContext(db: DataSource): ApiContext {
+export function createContext(db: ApiDatabase): ApiContext {
   const sql = createSql(db)
   return { sql, loaders: createLoaders(sql) }
 }

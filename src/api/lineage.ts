@@ -134,7 +134,7 @@ export async function walkLineage(sql: Sql, request: LineageRequest) {
     request.fanout,
     request.relations,
     request.maxEdges + 2, // the root, the edges, and one more to know whether the walk was cut
-  ])
+  ], { prepare: true })
   const nodes = new Map<string, LineageNode>()
   const edges = new Map<string, LineageEdge>()
   let truncated = rows.length > request.maxEdges + 1

@@ -11,6 +11,7 @@ import {
 } from './connection.js'
 import type { EntitySpec } from './entities/index.js'
 import { filterConditions } from './filters.js'
+import { attachJoined, joinSql, type Join } from './references.js'
 import { SqlParams, type Sql } from './sql.js'
 
 /** A projected row, its columns aliased to GraphQL field names. */
@@ -45,19 +46,27 @@ function scopeConditions(params: SqlParams, spec: EntitySpec, args: ConnectionAr
   return { join: parent.join ?? '', conditions: [`${parent.sql} = ${params.add(scope.id, parent.type)}`, ...conditions] }
 }
 
-/** One page of a top-level list, or of one parent's children. */
-export async function listPage(sql: Sql, spec: EntitySpec, args: ConnectionArgs, scope?: ParentScope): Promise<Connection<Row>> {
+/** One page of a top-level list; `count` counts its rows when asked (by default, a statement of its own). */
+export async function listPage(
+  sql: Sql,
+  spec: EntitySpec,
+  args: ConnectionArgs,
+  joins: readonly Join[] = [],
+  count: () => Promise<number> = () => countRows(sql, spec, args),
+  scope?: ParentScope,
+): Promise<Connection<Row>> {
   const plan = planFor(spec, args)
   const params = new SqlParams()
   const { join, conditions } = scopeConditions(params, spec, args, scope)
+  const joined = joinSql(joins)
   const rows = await sql.query<Row>(
-    `SELECT ${spec.columns}, ${cursorColumns(plan)} FROM ${spec.table} t ${join}
+    `SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${join} ${joined.from}
      ${whereClause([...conditions, ...cursorConditions(params, plan)])}
      ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}`,
     params.values,
   )
-  return toConnection(rows, plan, {
-    count: () => countRows(sql, spec, args, scope),
+  return toConnection(attachJoined(rows, joins), plan, {
+    count,
     beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, scope),
   })
 }
@@ -72,6 +81,7 @@ export async function listPagesByParent(
   relation: string,
   parentIds: readonly string[],
   args: ConnectionArgs,
+  joins: readonly Join[],
   count: (parentId: string) => Promise<number>,
 ): Promise<Connection<Row>[]> {
   const plan = planFor(spec, args)
@@ -79,14 +89,16 @@ export async function listPagesByParent(
   const params = new SqlParams()
   const parents = params.add(parentIds, `${parent.type}[]`)
   const conditions = [`${parent.sql} = p.parent`, ...filterConditions(params, spec.filters, args.where), ...cursorConditions(params, plan)]
+  const joined = joinSql(joins)
   const rows = await sql.query<Row & { __parent: unknown }>(
     `SELECT p.parent::text AS "__parent", x.* FROM unnest(${parents}) AS p(parent)
      CROSS JOIN LATERAL (
-       SELECT ${spec.columns}, ${cursorColumns(plan)} FROM ${spec.table} t ${parent.join ?? ''}
+       SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
        ${whereClause(conditions)} ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}
      ) x`,
     params.values,
   )
+  attachJoined(rows, joins)
   const byParent = new Map<string, Row[]>(parentIds.map((id) => [id, []]))
   for (const row of rows) byParent.get(String(row.__parent))?.push(row)
   return parentIds.map((id) =>
@@ -148,7 +160,7 @@ async function rowsBeyond(
 
 /** Rows by primary key, in the order of `ids` (null where missing), for the dataloaders. */
 export async function rowsByIds(sql: Sql, spec: EntitySpec, ids: readonly string[]): Promise<(Row | null)[]> {
-  const rows = await sql.query<Row>(`SELECT ${spec.columns} FROM ${spec.table} t WHERE t.id = ANY($1::text[])`, [ids])
+  const rows = await sql.query<Row>(`SELECT ${spec.columns} FROM ${spec.table} t WHERE t.id = ANY($1::text[])`, [ids], { prepare: true })
   const byId = new Map(rows.map((r) => [String(r.id), r]))
   return ids.map((id) => byId.get(id) ?? null)
 }

@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader'
 import type { Connection, ConnectionArgs } from './connection.js'
 import { entities, type EntityName } from './entities/index.js'
-import { countByParent, listPagesByParent, rowsByIds, type Row } from './listing.js'
+import { countByParent, countRows, listPagesByParent, rowsByIds, type Row } from './listing.js'
+import type { Join } from './references.js'
 import type { Sql } from './sql.js'
 
 /** Sums of attribution earnings per owner, for the `earned` fields (whitelisted statements). */
@@ -32,16 +33,25 @@ export function createLoaders(sql: Sql) {
     /** A row by primary key, or null. */
     entity: (name: EntityName) => loader<Row | null>(`entity:${name}`, (ids) => rowsByIds(sql, entities[name], ids)),
 
-    /** A page of a parent's children (`relation` as in the child's spec), batched over parents with equal arguments. */
-    children: (name: EntityName, relation: string, args: ConnectionArgs) =>
-      loader<Connection<Row>>(`children:${name}:${relation}:${JSON.stringify(args)}`, (ids) =>
-        listPagesByParent(sql, entities[name], relation, ids, args, (id) => childCount(name, relation, args.where).load(id)),
+    /**
+     * A page of a parent's children (`relation` as in the child's spec), batched over parents with equal
+     * arguments and joins (the references joined into the page's statement).
+     */
+    children: (name: EntityName, relation: string, args: ConnectionArgs, joins: readonly Join[]) =>
+      loader<Connection<Row>>(`children:${name}:${relation}:${JSON.stringify(args)}:${joins.map((j) => j.field).join(',')}`, (ids) =>
+        listPagesByParent(sql, entities[name], relation, ids, args, joins, (id) => childCount(name, relation, args.where).load(id)),
+      ),
+
+    /** Rows of a top-level list matching `where`: one statement however many aliases ask for the same count. */
+    count: (name: EntityName, where: ConnectionArgs['where']) =>
+      loader<number>(`total:${name}`, (keys) => Promise.all(keys.map((key) => countRows(sql, entities[name], { where: JSON.parse(key) })))).load(
+        JSON.stringify(where ?? null),
       ),
 
     /** Wei earned through attribution, per contribution, contributor or datanet. */
     earned: (owner: keyof typeof EARNINGS) =>
       loader<string>(`earned:${owner}`, async (ids) => {
-        const rows = await sql.query<{ id: string; amount: string }>(EARNINGS[owner], [ids])
+        const rows = await sql.query<{ id: string; amount: string }>(EARNINGS[owner], [ids], { prepare: true })
         const sums = new Map(rows.map((r) => [r.id, r.amount]))
         return ids.map((id) => sums.get(id) ?? '0')
       }),

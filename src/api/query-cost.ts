@@ -73,9 +73,10 @@ function selectionCost(schema: GraphQLSchema, parent: GraphQLCompositeType, sele
         total += own + (isList(field.type) ? pageRows : 1) * selectionCost(schema, named, selection.selectionSet, walk)
       } else if (isWrapper(named)) {
         const rows = rowsOf(field, argumentsOf(field, selection, walk.variables))
-        total += own + selectionCost(schema, named, selection.selectionSet, walk, rows)
+        total += own + rows * perRowCost(field) + selectionCost(schema, named, selection.selectionSet, walk, rows)
       } else {
-        total += own + rowsOf(field, argumentsOf(field, selection, walk.variables)) * selectionCost(schema, named, selection.selectionSet, walk)
+        const rows = rowsOf(field, argumentsOf(field, selection, walk.variables))
+        total += own + rows * (perRowCost(field) + selectionCost(schema, named, selection.selectionSet, walk))
       }
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent
@@ -101,12 +102,22 @@ function isWrapper(type: GraphQLCompositeType): boolean {
   return type.name === 'PageInfo' || ('pageInfo' in fields && 'edges' in fields) || ('cursor' in fields && 'node' in fields)
 }
 
-function ownCost(parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number {
+function costArgument(field: GraphQLField<unknown, unknown>, name: 'weight' | 'perRow'): number | undefined {
   const directive = field.astNode?.directives?.find((d) => d.name.value === 'cost')
-  const weight = directive?.arguments?.find((a) => a.name.value === 'weight')?.value
-  if (weight?.kind === Kind.INT) return Number(weight.value)
+  const value = directive?.arguments?.find((a) => a.name.value === name)?.value
+  return value?.kind === Kind.INT ? Number(value.value) : undefined
+}
+
+function ownCost(parent: GraphQLCompositeType, field: GraphQLField<unknown, unknown>): number {
+  const weight = costArgument(field, 'weight')
+  if (weight !== undefined) return weight
   if (isWrapper(parent)) return 0
   return isCompositeType(getNamedType(field.type)) ? 1 : 0
+}
+
+/** What each row a field may return costs beyond its selection (@cost's perRow; 0 when it has none). */
+function perRowCost(field: GraphQLField<unknown, unknown>): number {
+  return costArgument(field, 'perRow') ?? 0
 }
 
 function argumentsOf(field: GraphQLField<unknown, unknown>, node: Parameters<typeof getArgumentValues>[1], variables: Record<string, unknown>) {

@@ -40,7 +40,7 @@ type Totals = Record<
  * engine would check before paying. Exact: every sum is a bigint.
  */
 export async function reconcileEpochRows(sql: Sql, epoch: EpochRow) {
-  const [totals] = await sql.query<Totals>(TOTALS, [epoch.id])
+  const [totals] = await sql.query<Totals>(TOTALS, [epoch.id], { prepare: true })
   const n = (value: string) => BigInt(value)
   const [rolledIn, rolledOver] = [n(epoch.rolledIn), n(epoch.rolledOver)]
   const closed = epoch.status === 'CLOSED'

@@ -11,11 +11,13 @@ import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
+import { useOperationLimits } from './plugins/use-operation-limits.js'
+import { useRequestLimits } from './plugins/use-request-limits.js'
 import { useOperationMetrics } from './plugins/use-operation-metrics.js'
 import { useProjectionResponseCache } from './plugins/use-projection-response-cache.js'
 import { createResolvers } from './resolvers/index.js'
 import { typeDefs } from './schema/index.js'
-import { createSql } from './sql.js'
+import { createApiDatabase, createSql } from './sql.js'
 import { indexStatus } from './status.js'
 import { serveWebSocket } from './websocket.js'
 
@@ -28,29 +30,68 @@ export interface ApiOptions {
   maxReadyLag?: number
   /** Query responses cached until the projection next commits (default 1,000; 0: no cache; plugins/use-projection-response-cache.ts). */
   responseCacheEntries?: number
+  /** Connections of the API's own pool, per process (default 10). */
+  poolSize?: number
+  /** A statement running longer is cancelled and its operation answers STATEMENT_TIMEOUT (default 5,000 ms). */
+  statementTimeoutMs?: number
+  /** Prepare fixed-text statements (default true; off where one session serves every connection, as PGlite does). */
+  preparedStatements?: boolean
+  /** Largest request body (document and variables) or WebSocket message, in bytes (default 131,072). */
+  maxBodyBytes?: number
+  /** Lexical tokens a document may have (default 2,000). */
+  maxTokens?: number
+  /** Aliases an operation may use (default 100). */
+  maxAliases?: number
+  /** Root fields an operation may select (default 100). */
+  maxRootFields?: number
+  /** Directives an operation may use (default 50). */
+  maxDirectives?: number
 }
 
-export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000, responseCacheEntries: 1_000 }
+export const DEFAULT_LIMITS = {
+  maxDepth: 12,
+  maxCost: 10_000,
+  responseCacheEntries: 1_000,
+  poolSize: 10,
+  statementTimeoutMs: 5_000,
+  maxBodyBytes: 131_072,
+  maxTokens: 2_000,
+  maxAliases: 100,
+  maxRootFields: 100,
+  maxDirectives: 50,
+}
 
 /**
  * The GraphQL API: `/graphql` (queries and SSE subscriptions; GraphiQL on GET from a browser), `/healthz`
  * (readiness with the lag) and `/healthz/live`, `/metrics`. It holds a LISTEN connection of its own for the
  * subscriptions, released by `yoga.dispose()`.
  */
-export function createApi(db: DataSource, logger: Logger, options: ApiOptions = {}) {
+export function createApi(db: DataSource | string, logger: Logger, options: ApiOptions = {}) {
   const feed = startChangeFeed({ connection: listenerConnection(db), logger })
+  const database = createApiDatabase(listenerConnection(db), {
+    poolSize: options.poolSize ?? DEFAULT_LIMITS.poolSize,
+    statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_LIMITS.statementTimeoutMs,
+    preparedStatements: options.preparedStatements ?? true,
+  })
   const yoga = createYoga<object, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers: createResolvers(feed.bus) }),
-    context: () => createContext(db),
+    context: () => createContext(database),
     graphqlEndpoint: '/graphql',
     landingPage: false,
     logging: logger,
     plugins: [
       useHealthCheck({
-        status: async () => ({ ...(await indexStatus(createSql(db))), changeFeed: feed.listening ? 'listening' : 'disconnected' }),
+        status: async () => ({ ...(await indexStatus(createSql(database))), changeFeed: feed.listening ? 'listening' : 'disconnected' }),
         maxReadyLag: options.maxReadyLag,
       }),
       useMetricsEndpoint(registry),
+      useRequestLimits({ maxBodyBytes: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes }),
+      ...useOperationLimits({
+        maxTokens: options.maxTokens ?? DEFAULT_LIMITS.maxTokens,
+        maxAliases: options.maxAliases ?? DEFAULT_LIMITS.maxAliases,
+        maxRootFields: options.maxRootFields ?? DEFAULT_LIMITS.maxRootFields,
+        maxDirectives: options.maxDirectives ?? DEFAULT_LIMITS.maxDirectives,
+      }),
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),
@@ -58,11 +99,13 @@ export function createApi(db: DataSource, logger: Logger, options: ApiOptions = 
     ],
   })
   yoga.disposableStack.defer(() => feed.close())
+  yoga.disposableStack.defer(() => database.pool.end())
   return yoga
 }
 
-/** The change feed connects like the data source does, on a connection of its own. */
-function listenerConnection(db: DataSource): pg.ClientConfig {
+/** The API's pool and change feed connect like the data source does (or to a URL), on connections of their own. */
+function listenerConnection(db: DataSource | string): pg.ClientConfig {
+  if (typeof db === 'string') return { connectionString: db }
   const options = db.options as PostgresConnectionOptions
   const extra = options.extra as { options?: string } | undefined
   return {
@@ -88,10 +131,10 @@ export class ApiServer extends Server {
   }
 }
 
-export async function startApiServer(options: { db: DataSource; logger: Logger; port: number } & ApiOptions): Promise<ApiServer> {
+export async function startApiServer(options: { db: DataSource | string; logger: Logger; port: number } & ApiOptions): Promise<ApiServer> {
   const yoga = createApi(options.db, options.logger, options)
   const server = new ApiServer(yoga)
-  const websocket = serveWebSocket(server, yoga as never)
+  const websocket = serveWebSocket(server, yoga as never, { maxPayload: options.maxBodyBytes ?? DEFAULT_LIMITS.maxBodyBytes })
   server.shutdown = async () => {
     await websocket.close()
     await yoga.dispose()

@@ -1,4 +1,6 @@
-import type { DataSource } from 'typeorm'
+import { createHash } from 'node:crypto'
+import pg from 'pg'
+import { GraphQLError } from './graphql.js'
 
 /** Postgres types the API casts its parameters to; every user value travels as a bound parameter. */
 export type SqlType = 'text' | 'int' | 'numeric' | 'timestamptz' | 'bool'
@@ -13,20 +15,85 @@ export class SqlParams {
   }
 }
 
+export interface QueryOptions {
+  /**
+   * A statement whose text is fixed (a lookup by id, a ranking, the lineage walk): prepared once per pooled
+   * connection and then only bound and executed. Texts assembled from filters and orderings are not prepared,
+   * since their variety is unbounded and each prepared statement stays in its session.
+   */
+  prepare?: boolean
+}
+
 /** The API's only way to the database: counts statements so N+1 regressions show up in the metrics. */
 export interface Sql {
-  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>
+  query<T = Record<string, unknown>>(text: string, params?: unknown[], options?: QueryOptions): Promise<T[]>
   /** Statements run through this runner so far. */
   readonly statements: number
 }
 
-export function createSql(db: DataSource, onStatement?: () => void): Sql {
+/** The API's own connections: a pg.Pool, independent of the typeorm data sources the writers use. */
+export interface ApiDatabase {
+  pool: pg.Pool
+  /** Whether fixed-text statements are prepared (off where the server shares one session between connections). */
+  prepare: boolean
+  statementTimeoutMs: number
+}
+
+export interface ApiPoolOptions {
+  /** Connections the API holds at most (per process). */
+  poolSize: number
+  /** A statement running longer is cancelled by PostgreSQL and the operation answers STATEMENT_TIMEOUT. */
+  statementTimeoutMs: number
+  preparedStatements: boolean
+}
+
+export function createApiDatabase(connection: pg.ClientConfig, options: ApiPoolOptions): ApiDatabase {
+  const pool = new pg.Pool({
+    ...connection,
+    max: options.poolSize,
+    // Sent as a startup parameter: every connection of the pool has it from its first statement on.
+    statement_timeout: options.statementTimeoutMs,
+    application_name: 'attrib-api',
+  })
+  // An idle connection dropped by the server must not crash the process; the pool replaces it.
+  pool.on('error', () => {})
+  return { pool, prepare: options.preparedStatements, statementTimeoutMs: options.statementTimeoutMs }
+}
+
+/** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout. */
+const QUERY_CANCELED = '57014'
+/** SQLSTATE class 22, data exception: a bound value PostgreSQL cannot take (a NUL in text, a number out of range). */
+const DATA_EXCEPTION = /^22/
+
+const statementNames = new Map<string, string>()
+/** A prepared statement's name: a digest of its text, so equal texts share one per connection. */
+function statementName(text: string): string {
+  let name = statementNames.get(text)
+  if (!name) statementNames.set(text, (name = `api_${createHash('sha1').update(text).digest('hex').slice(0, 16)}`))
+  return name
+}
+
+export function createSql(db: ApiDatabase, onStatement?: () => void): Sql {
   let statements = 0
   return {
-    query(text, params = []) {
+    async query<T>(text: string, params: unknown[] = [], options: QueryOptions = {}) {
       statements++
       onStatement?.()
-      return db.query(text, params)
+      const config: pg.QueryConfig = options.prepare && db.prepare ? { name: statementName(text), text, values: params } : { text, values: params }
+      try {
+        return (await db.pool.query(config)).rows as T[]
+      } catch (err) {
+        if ((err as { code?: string }).code === QUERY_CANCELED) {
+          throw new GraphQLError(
+            `A statement ran longer than the statement timeout of ${db.statementTimeoutMs} ms and was cancelled: ask for less (smaller pages, fewer nested lists, a narrower scope)`,
+            { extensions: { code: 'STATEMENT_TIMEOUT', statementTimeoutMs: db.statementTimeoutMs } },
+          )
+        }
+        if (DATA_EXCEPTION.test((err as { code?: string }).code ?? '')) {
+          throw new GraphQLError(`A value of the query cannot be used: ${(err as Error).message}`, { extensions: { code: 'BAD_USER_INPUT' } })
+        }
+        throw err
+      }
     },
     get statements() {
       return statements

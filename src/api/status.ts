@@ -25,7 +25,7 @@ const STATUS = `WITH chain AS (SELECT chain_id FROM chain_state UNION SELECT cha
   LEFT JOIN ingest_cursor c ON c.chain_id = ch.chain_id`
 
 export async function indexStatus(sql: Pick<Sql, 'query'>): Promise<IndexStatus> {
-  const [row] = await sql.query<Omit<IndexStatus, 'lag'>>(STATUS)
+  const [row] = await sql.query<Omit<IndexStatus, 'lag'>>(STATUS, [], { prepare: true })
   const lag = row.headHeight != null && row.indexedHeight != null ? Math.max(0, row.headHeight - row.indexedHeight) : null
   return { ...row, lag }
 }

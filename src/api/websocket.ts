@@ -11,8 +11,9 @@ type Enveloped = ReturnType<YogaServerInstance<object, object>['getEnveloped']>
  * path. Each operation goes through yoga's envelop pipeline, so the depth and cost limits, the context and
  * the metrics apply exactly as over HTTP.
  */
-export function serveWebSocket(server: Server, yoga: YogaServerInstance<object, object>): { close(): Promise<void> } {
-  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint })
+export function serveWebSocket(server: Server, yoga: YogaServerInstance<object, object>, options: { maxPayload?: number } = {}): { close(): Promise<void> } {
+  // A message larger than maxPayload closes its socket (1009) before it is parsed.
+  const sockets = new WebSocketServer({ server, path: yoga.graphqlEndpoint, maxPayload: options.maxPayload })
   const graphqlWs = useServer(
     {
       execute: (args: ExecutionArgs) => (args.rootValue as Enveloped).execute(args),

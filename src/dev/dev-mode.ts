@@ -56,6 +56,10 @@ export async function runDev(options: DevOptions): Promise<void> {
     env.DB_URL = pg.url
     // PGlite does not deliver NOTIFY to other connections: the API would never learn its cached responses are stale.
     env.GQL_RESPONSE_CACHE = '0'
+    // One session serves every connection: a statement prepared by one would clash on the next, and a
+    // statement_timeout set by the API's connections would apply to the projector's statements too.
+    env.GQL_PREPARED_STATEMENTS = 'false'
+    env.GQL_STATEMENT_TIMEOUT_MS = '0'
     embedded.push(`PostgreSQL: PGlite in ${pg.dataDir} (served at ${pg.url})`)
   }
   embedded.push(base.unset.kafka ? 'log: embedded, a table in that database' : `log: Kafka at ${base.kafka.brokers!.join(',')}`)

@@ -49,15 +49,17 @@ describe('query cost', () => {
     expect(cost('{ inferences { edges { node { id } } } }')).toBe(1 + 25 * 0) // the default page, scalars only
   })
 
-  it('charges a connection’s totalCount once, not per row, and lets aliases add up', () => {
-    expect(cost('{ inferences(first: 100) { totalCount nodes { id } } }')).toBe(1 + 10)
+  it('charges a connection’s totalCount once, not per row, at the price of a count, and lets aliases add up', () => {
+    expect(cost('{ inferences(first: 100) { totalCount nodes { id } } }')).toBe(1 + 100)
+    expect(cost(`{ ${Array.from({ length: 100 }, (_, i) => `a${i}: inferences(first: 1) { totalCount }`).join(' ')} }`)).toBe(100 * (1 + 100))
     expect(cost('{ a: datanets(first: 10) { nodes { owner { id } } } b: datanets(first: 10) { nodes { owner { id } } } }')).toBe(2 * (1 + 10))
   })
 
-  it('counts fragments and a lineage by its edge limit', () => {
+  it('counts fragments, and a lineage by its edge limit whatever it selects (the walk is the work)', () => {
     expect(cost('query { inference(id: "x") { ...A } } fragment A on Inference { attributions(first: 10) { nodes { contribution { datanet { id } } } } }')).toBe(1 + 1 + 10 * 2)
-    expect(cost('{ lineage(kind: MODEL, id: "1", direction: UPSTREAM, maxEdges: 100) { nodes { entity { ... on Model { owner { id } } } } } }')).toBe(20 + 100 * (1 + 1))
-    expect(cost('{ lineage(kind: MODEL, id: "1", direction: UPSTREAM, maxEdges: 2000) { root { id } nodes { id } edges { from { id } to { id } } } }')).toBe(20)
+    expect(cost('{ lineage(kind: MODEL, id: "1", direction: UPSTREAM, maxEdges: 100) { nodes { entity { ... on Model { owner { id } } } } } }')).toBe(20 + 100 * (1 + 1 + 1))
+    expect(cost('{ lineage(kind: MODEL, id: "1", direction: UPSTREAM, maxEdges: 2000) { root { id } nodes { id } edges { from { id } to { id } } } }')).toBe(20 + 2000)
+    expect(cost('{ lineage(kind: MODEL, id: "1", direction: UPSTREAM, maxEdges: 2000) { truncated } }')).toBe(20 + 2000)
   })
 })
 

@@ -1,42 +1,15 @@
-import { verifyPayout } from '../../domain/payouts.js'
+import type { GraphQLResolveInfo } from 'graphql'
 import type { ConnectionArgs } from '../connection.js'
 import type { ApiContext } from '../context.js'
 import type { EntityName } from '../entities/index.js'
+import { isNonNullType } from '../graphql.js'
 import type { Row } from '../listing.js'
+import { verifiedPayout } from '../payout-verification.js'
 import { reconcileEpochRows, type EpochRow } from '../reconciliation.js'
+import { joinedKey, joinsFor, REFERENCES } from '../references.js'
+import { connectionRowFields, onlyId, subfields } from '../selection.js'
 
-type FieldResolver = (row: Row, args: never, ctx: ApiContext) => unknown
-
-/** To-one fields: the target entity and the row's column holding its id (loaded in batches). */
-const REFERENCES: Partial<Record<EntityName, Record<string, [EntityName, string]>>> = {
-  Datanet: { owner: ['Contributor', 'ownerId'] },
-  Contribution: { datanet: ['Datanet', 'datanetId'], contributor: ['Contributor', 'contributorId'] },
-  ContributionEvent: { contribution: ['Contribution', 'contributionId'] },
-  Model: { owner: ['Contributor', 'ownerId'], baseModel: ['Model', 'baseModelId'] },
-  FeeSplitChange: { model: ['Model', 'modelId'] },
-  Agent: { owner: ['Contributor', 'ownerId'] },
-  InferenceNode: { operator: ['Contributor', 'operatorId'] },
-  Stake: { recipient: ['Contributor', 'recipientId'] },
-  StakeTopUp: { stake: ['Stake', 'stakeId'] },
-  Inference: {
-    model: ['Model', 'modelId'],
-    modelOwner: ['Contributor', 'modelOwnerId'],
-    agent: ['Agent', 'agentId'],
-    usageRecord: ['UsageRecord', 'id'],
-  },
-  AttributionEdge: {
-    inference: ['Inference', 'inferenceId'],
-    contribution: ['Contribution', 'contributionId'],
-    contributor: ['Contributor', 'contributorId'],
-    datanet: ['Datanet', 'datanetId'],
-  },
-  EpochPayout: { epoch: ['Epoch', 'epochId'], account: ['Contributor', 'accountId'] },
-  // A stat and the payout of the same epoch and address share their id, "<epoch>-<address>".
-  ContributorEpochStat: { contributor: ['Contributor', 'contributorId'], payout: ['EpochPayout', 'id'] },
-  DatanetEpochStat: { datanet: ['Datanet', 'datanetId'] },
-  ModelEpochStat: { model: ['Model', 'modelId'] },
-  AgentEpochStat: { agent: ['Agent', 'agentId'] },
-}
+type FieldResolver = (row: Row, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown
 
 /** To-many fields: the child entity and the parent relation in its spec (entities/). */
 const CHILDREN: Partial<Record<EntityName, Record<string, [EntityName, string]>>> = {
@@ -89,26 +62,46 @@ const COMPUTED: Record<string, Record<string, FieldResolver>> = {
   Contribution: { earned: (row, _, ctx) => ctx.loaders.earned('contribution').load(String(row.id)) },
   Epoch: { reconciliation: (row, _, ctx) => reconcileEpochRows(ctx.sql, row as unknown as EpochRow) },
   EpochPayout: {
-    root: async (row, _, ctx) => (await ctx.loaders.entity('Epoch').load(String(row.epochId)))?.root ?? null,
+    root: async (row, _, ctx) => (await payoutEpoch(row, ctx))?.root ?? null,
     verified: async (row, _, ctx) => {
-      const epoch = await ctx.loaders.entity('Epoch').load(String(row.epochId))
-      const root = epoch?.root as string | null | undefined
-      return root != null && verifyPayout(root, String(row.accountId), BigInt(String(row.amount)), row.proof as string[])
+      const root = (await payoutEpoch(row, ctx))?.root as string | null | undefined
+      return root != null && verifiedPayout(root, String(row.accountId), String(row.amount), row.proof as string[])
     },
   },
+}
+
+/** A payout's epoch: joined into the payout's row when the query reads it, else loaded. */
+function payoutEpoch(row: Row, ctx: ApiContext): Row | null | Promise<Row | null> {
+  const joined = row[joinedKey('epoch')] as Row | null | undefined
+  return joined !== undefined ? joined : ctx.loaders.entity('Epoch').load(String(row.epochId))
+}
+
+/**
+ * A to-one field: the row joined into its parent's statement if it was, just its id when that is all the query
+ * asks of a reference the schema says exists (non-null: the parent row holds the id already), else a batched load.
+ */
+function referenceResolver(target: EntityName, column: string, field: string): FieldResolver {
+  const key = joinedKey(field)
+  return (row, _, ctx, info) => {
+    const id = row[column]
+    if (id == null) return null
+    const joined = row[key]
+    if (joined !== undefined) return joined
+    if (isNonNullType(info.returnType) && onlyId(subfields(info, info.fieldNodes))) return { id }
+    return ctx.loaders.entity(target).load(String(id))
+  }
 }
 
 export function entityFieldResolvers(): Record<string, Record<string, FieldResolver>> {
   const resolvers: Record<string, Record<string, FieldResolver>> = {}
   const on = (type: string) => (resolvers[type] ??= {})
   for (const [type, fields] of Object.entries(REFERENCES)) {
-    for (const [field, [target, column]] of Object.entries(fields)) {
-      on(type)[field] = (row, _, ctx) => (row[column] == null ? null : ctx.loaders.entity(target).load(String(row[column])))
-    }
+    for (const [field, { target, column }] of Object.entries(fields)) on(type)[field] = referenceResolver(target, column, field)
   }
   for (const [type, fields] of Object.entries(CHILDREN)) {
     for (const [field, [child, relation]] of Object.entries(fields)) {
-      on(type)[field] = (row, args: ConnectionArgs, ctx) => ctx.loaders.children(child, relation, args).load(String(row.id))
+      on(type)[field] = (row, args: ConnectionArgs, ctx, info) =>
+        ctx.loaders.children(child, relation, args, joinsFor(child, connectionRowFields(info, info.fieldNodes), info)).load(String(row.id))
     }
   }
   for (const [type, fields] of Object.entries(COMPUTED)) Object.assign(on(type), fields)

@@ -13,7 +13,10 @@ import {
   type LineageDirection,
   type LineageKind,
 } from '../lineage.js'
+import type { GraphQLResolveInfo } from 'graphql'
 import { listPage, type Row } from '../listing.js'
+import { joinsFor } from '../references.js'
+import { connectionRowFields, onlyId, subfields } from '../selection.js'
 import { deadLetterCounts, indexStatus } from '../status.js'
 
 type Id = { id: string }
@@ -98,9 +101,10 @@ async function lineage(args: LineageArgs, ctx: ApiContext) {
 }
 
 export function queryResolvers() {
-  const query: Record<string, (root: unknown, args: never, ctx: ApiContext) => unknown> = {}
+  const query: Record<string, (root: unknown, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown> = {}
   for (const [field, name] of Object.entries(LISTS)) {
-    query[field] = (_, args: ConnectionArgs, ctx) => listPage(ctx.sql, entities[name], args)
+    query[field] = (_, args: ConnectionArgs, ctx, info) =>
+      listPage(ctx.sql, entities[name], args, joinsFor(name, connectionRowFields(info, info.fieldNodes), info), () => ctx.loaders.count(name, args.where))
   }
   for (const [field, [name, kind]] of Object.entries(LOOKUPS)) {
     query[field] = (_, { id }: Id, ctx) => ctx.loaders.entity(name).load(kind === 'plain' ? id : hexId(kind, id, 'id'))
@@ -122,9 +126,10 @@ export function queryResolvers() {
   }
 }
 
-/** Ranked rows and lineage nodes carry ids; their entities load in batches. */
+/** Ranked rows and lineage nodes carry ids; their entities load in batches, unless only the id is asked for. */
 export function analyticsResolvers() {
-  const ranked = (name: EntityName) => (row: Row, _: unknown, ctx: ApiContext) => ctx.loaders.entity(name).load(String(row.id))
+  const ranked = (name: EntityName) => (row: Row, _: unknown, ctx: ApiContext, info: GraphQLResolveInfo) =>
+    onlyId(subfields(info, info.fieldNodes)) ? { id: row.id } : ctx.loaders.entity(name).load(String(row.id))
   return {
     ContributorEarnings: { contributor: ranked('Contributor'), attributions: (row: Row) => row.count },
     DatanetEarnings: { datanet: ranked('Datanet'), attributions: (row: Row) => row.count },

@@ -16,8 +16,9 @@ export const commonTypeDefs = /* GraphQL */ `
   """
   The cost of resolving a field, for the query cost limit: a field returning objects costs 1 (scalars 0) unless
   it says otherwise, and a list field multiplies the cost of its selection by its first, last or maxEdges.
+  perRow prices the work a field does per row it may return, whatever is selected of them (a lineage walk).
   """
-  directive @cost(weight: Int!) on FIELD_DEFINITION
+  directive @cost(weight: Int!, perRow: Int) on FIELD_DEFINITION
 
   "An integer of any size as a decimal string: token amounts in wei. Never a Float."
   scalar BigInt
@@ -98,8 +99,8 @@ export function connectionTypeDefs(name: keyof typeof entities): string {
     "The page's nodes, as in edges."
     nodes: [${name}!]!
     pageInfo: PageInfo!
-    "Rows matching the filter, ignoring the page (counted on request)."
-    totalCount: Int! @cost(weight: 10)
+    "Rows matching the filter, ignoring the page (counted on request: a scan of every matching row, priced so)."
+    totalCount: Int! @cost(weight: 100)
   }
 
   type ${name}Edge {

@@ -67,7 +67,7 @@ export const rootTypeDefs = /* GraphQL */ `
       maxEdges: Int! = 500
       "Only these relations (default: all)."
       relations: [LineageRelation!]
-    ): Lineage @cost(weight: 20)
+    ): Lineage @cost(weight: 20, perRow: 1)
 
     "How many records each stage refused, by reason."
     deadLetterCounts: [DeadLetterCount!]! @cost(weight: 1)

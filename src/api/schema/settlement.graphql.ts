@@ -174,7 +174,7 @@ export const settlementTypeDefs = /* GraphQL */ `
     modelStats${list('ModelEpochStat')}
     agentStats${list('AgentEpochStat')}
     "Its totals recomputed from the rows, and whether they add up."
-    reconciliation: EpochReconciliation! @cost(weight: 50)
+    reconciliation: EpochReconciliation! @cost(weight: 300)
   }
 
   input EpochFilter {

@@ -1,0 +1,97 @@
+// SQL statements per GraphQL operation, read from the API's own metric: each of the bench's query families runs
+// in at most two statements, a reference whose id the parent row holds costs none when only its id is asked,
+// and to-one rows asked for more than their id come joined into their parent's statement.
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { QUERIES } from '../../bench/graphql.js'
+import { sampleValue } from '../support/prometheus.js'
+import { startSeededApi } from './api-fixture.js'
+
+const services = inject('services')
+
+describe('SQL statements per operation', () => {
+  let api: Awaited<ReturnType<typeof startSeededApi>>
+
+  beforeAll(async () => {
+    api = await startSeededApi(services.dbUrl, 600, { responseCacheEntries: 0 })
+  })
+  afterAll(() => api?.close())
+
+  /** Runs one operation and returns its data and the statements it ran. */
+  async function measured(query: string, variables: Record<string, unknown> = {}) {
+    const read = async () => sampleValue(await (await fetch(`${api.baseUrl}/metrics`)).text(), 'attrib_api_sql_statements_per_operation_sum') ?? 0
+    const before = await read()
+    const response = await fetch(api.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) })
+    const body = (await response.json()) as { data?: any; errors?: unknown[] }
+    expect(body.errors).toBeUndefined()
+    return { data: body.data, statements: (await read()) - before }
+  }
+
+  for (const query of QUERIES.filter((q) => q.name !== 'floor')) {
+    it(`runs the bench's "${query.label}" in at most 2 statements, for every argument set`, async () => {
+      const client = new pg.Client({ connectionString: api.dbUrl })
+      await client.connect()
+      const sets = await query.variables(client).finally(() => client.end())
+      expect(sets.length).toBeGreaterThan(0)
+      for (const variables of sets) {
+        const { data, statements } = await measured(query.document, variables)
+        expect(query.answers(data)).toBe(true)
+        expect(statements, JSON.stringify(variables)).toBeGreaterThanOrEqual(1)
+        expect(statements, JSON.stringify(variables)).toBeLessThanOrEqual(2)
+      }
+    })
+  }
+
+  it('answers a reference asked only for its id from the parent row, and loads it once more is asked', async () => {
+    const onlyIds = await measured('{ inferences(first: 50) { nodes { id model { id } modelOwner { id } } } }')
+    expect(onlyIds.statements).toBe(1)
+    const withOwner = await measured('{ inferences(first: 50) { nodes { id model { id owner { id } } } } }')
+    // the model row is joined into the page; its owner's id is in that row
+    expect(withOwner.statements).toBe(1)
+    const client = await connected(api.dbUrl)
+    try {
+      const { rows } = await client.query(
+        `SELECT i.model_id AS model, i.model_owner_id AS "modelOwner", m.owner_id AS owner
+         FROM inference i JOIN model m ON m.id = i.model_id ORDER BY i.block_number DESC, i.log_index DESC LIMIT 50`,
+      )
+      expect(onlyIds.data.inferences.nodes.map((n: any) => [n.model.id, n.modelOwner.id])).toEqual(rows.map((r) => [r.model, r.modelOwner]))
+      expect(withOwner.data.inferences.nodes.map((n: any) => n.model.owner.id)).toEqual(rows.map((r) => r.owner))
+    } finally {
+      await client.end()
+    }
+  })
+
+  it('joins the rows to-one fields ask more of into the parent statement, with the same answer as loading them', async () => {
+    const joined = await measured(`{ attributions(first: 40) { nodes { id contribution { id status stake datanet { id } } datanet { id metadataURI } } } }`)
+    expect(joined.statements).toBe(1)
+    const client = await connected(api.dbUrl)
+    try {
+      for (const node of joined.data.attributions.nodes) {
+        const { rows } = await client.query(
+          `SELECT c.status, c.stake::text AS stake, c.datanet_id AS "datanetId", d.metadata_uri AS uri
+           FROM attribution_edge e JOIN contribution c ON c.id = e.contribution_id JOIN datanet d ON d.id = e.datanet_id WHERE e.id = $1`,
+          [node.id],
+        )
+        expect(node.contribution).toMatchObject({ status: rows[0].status, stake: rows[0].stake, datanet: { id: rows[0].datanetId } })
+        expect(node.datanet.metadataURI).toBe(rows[0].uri)
+      }
+    } finally {
+      await client.end()
+    }
+  })
+
+  it('encodes cursors only when asked, and the ones it encodes page on', async () => {
+    const first = await measured('{ inferences(first: 3) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }')
+    const { edges, pageInfo } = first.data.inferences
+    expect(pageInfo.endCursor).toBe(edges[2].cursor)
+    const next = await measured('query ($after: String!) { inferences(first: 3, after: $after) { nodes { id } } }', { after: pageInfo.endCursor })
+    expect(next.data.inferences.nodes.map((n: any) => n.id)).not.toContain(edges[2].node.id)
+    expect(next.data.inferences.nodes).toHaveLength(3)
+  })
+})
+
+async function connected(url: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  return client
+}
