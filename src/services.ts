@@ -3,6 +3,7 @@ import { startApiServer } from './api/server.js'
 import { superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
+import type { NotificationSource } from './db/wire-notifications.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
 import { startUsageIngestion } from './ingest/usage/service.js'
 import { openLog } from './log/open-log.js'
@@ -56,10 +57,12 @@ export async function startProjection({ config, logger }: ServiceContext) {
   }
 }
 
-export async function startApi({ config, logger }: ServiceContext) {
+/** `notifications`: the embedded database's, when it runs in this process (`attrib dev`). */
+export async function startApi({ config, logger, notifications }: ServiceContext & { notifications?: NotificationSource }) {
   const db = await openDatabase(config.dbUrl)
-  const server = await startApiServer({ db, logger, ...config.api })
+  const server = await startApiServer({ db, logger, ...config.api, notifications })
   return {
+    server,
     async close() {
       await new Promise((resolve) => server.close(resolve))
       await db.destroy()

@@ -3,6 +3,7 @@ import type pg from 'pg'
 import { createSchema, createYoga } from 'graphql-yoga'
 import type { DataSource } from 'typeorm'
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js'
+import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { registry } from '../metrics.js'
 import { startChangeFeed } from './change-feed.js'
@@ -28,6 +29,8 @@ export interface ApiOptions {
   maxReadyLag?: number
   /** Query responses cached until the projection next commits (default 1,000; 0: no cache; plugins/use-projection-response-cache.ts). */
   responseCacheEntries?: number
+  /** The database's notifications in this process (the embedded PGlite of `attrib dev`), instead of LISTEN. */
+  notifications?: NotificationSource
 }
 
 export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000, responseCacheEntries: 1_000 }
@@ -38,7 +41,7 @@ export const DEFAULT_LIMITS = { maxDepth: 12, maxCost: 10_000, responseCacheEntr
  * subscriptions, released by `yoga.dispose()`.
  */
 export function createApi(db: DataSource, logger: Logger, options: ApiOptions = {}) {
-  const feed = startChangeFeed({ connection: listenerConnection(db), logger })
+  const feed = startChangeFeed({ connection: listenerConnection(db), logger, notifications: options.notifications })
   const yoga = createYoga<object, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers: createResolvers(feed.bus) }),
     context: () => createContext(db),

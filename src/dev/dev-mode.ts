@@ -9,6 +9,7 @@ import { loadConfig } from '../config.js'
 import { freePort } from '../free-port.js'
 import { resetEmbeddedData, startEmbeddedPostgres } from '../db/embedded-postgres.js'
 import { postUsageRecords } from '../ingest/usage/producer.js'
+import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { startApi, startChainIngester, startProjection, startUsage } from '../services.js'
 import { ANVIL_DEFAULT_MNEMONIC } from './accounts.js'
@@ -50,12 +51,12 @@ export async function runDev(options: DevOptions): Promise<void> {
 
   const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env }
   const embedded: string[] = []
+  let notifications: NotificationSource | undefined
   if (base.unset.db) {
     const pg = await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'pglite'), logger })
     cleanups.push(() => pg.stop())
     env.DB_URL = pg.url
-    // PGlite does not deliver NOTIFY to other connections: the API would never learn its cached responses are stale.
-    env.GQL_RESPONSE_CACHE = '0'
+    notifications = pg.notifications
     embedded.push(`PostgreSQL: PGlite in ${pg.dataDir} (served at ${pg.url})`)
   }
   embedded.push(base.unset.kafka ? 'log: embedded, a table in that database' : `log: Kafka at ${base.kafka.brokers!.join(',')}`)
@@ -75,7 +76,7 @@ export async function runDev(options: DevOptions): Promise<void> {
 
   const projection = await startProjection(ctx)
   cleanups.push(() => projection.close())
-  const api = await startApi(ctx)
+  const api = await startApi({ ...ctx, notifications })
   cleanups.push(() => api.close())
   const usage = await startUsage(ctx)
   cleanups.push(() => usage.close())
