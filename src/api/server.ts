@@ -1,15 +1,18 @@
 import { Server } from 'node:http'
+import path from 'node:path'
 import type pg from 'pg'
 import { createSchema, createYoga } from 'graphql-yoga'
 import type { DataSource } from 'typeorm'
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js'
 import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
+import { repoRoot } from '../repo-root.js'
 import { registry } from '../metrics.js'
 import { startChangeFeed } from './change-feed.js'
 import { createContext, type ApiContext } from './context.js'
 import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
+import { useExplorer } from './plugins/use-explorer.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
 import { useOperationMetrics } from './plugins/use-operation-metrics.js'
@@ -54,6 +57,7 @@ export function createApi(db: DataSource, logger: Logger, options: ApiOptions = 
         maxReadyLag: options.maxReadyLag,
       }),
       useMetricsEndpoint(registry),
+      useExplorer({ dir: path.join(repoRoot, 'lib/web') }),
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),
