@@ -12,7 +12,7 @@ import { startChangeFeed } from './change-feed.js'
 import { createContext, type ApiContext } from './context.js'
 import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
-import { useExplorer } from './plugins/use-explorer.js'
+import { renderOfflineGraphiQL, useExplorer } from './plugins/use-explorer.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
 import { useOperationMetrics } from './plugins/use-operation-metrics.js'
@@ -50,6 +50,7 @@ export function createApi(db: DataSource, logger: Logger, options: ApiOptions = 
     context: () => createContext(db),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: logger,
     plugins: [
       useHealthCheck({

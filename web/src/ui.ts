@@ -66,7 +66,7 @@ export function epochChart(points: { epoch: number; amount: string }[], label: s
   const width = 640
   const height = 160
   const max = points.reduce((m, p) => (BigInt(p.amount) > m ? BigInt(p.amount) : m), 1n)
-  const slot = width / points.length
+  const slot = Math.min(48, width / points.length)
   const bars = points.map((p, i) => {
     const barHeight = (Number((BigInt(p.amount) * 1000n) / max) / 1000) * (height - 20)
     return svg(

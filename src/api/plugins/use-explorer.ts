@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
-import type { Plugin } from 'graphql-yoga'
+import type { GraphiQLOptions, Plugin } from 'graphql-yoga'
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -14,12 +14,22 @@ const CONTENT_TYPES: Record<string, string> = {
 export const EXPLORER_FILES = ['index.html', 'explorer/app.js', 'explorer/app.css']
 
 /**
- * The web explorer at `/` (static files bundled at build time from web/) and GraphiQL on a browser's GET of
- * `graphqlEndpoint`, rendered from the installed @graphql-yoga/render-graphiql with its scripts inline: neither
- * page makes a request to any other host. The explorer reads only the public GraphQL API.
+ * GraphiQL for yoga's `renderGraphiQL`, from the installed @graphql-yoga/render-graphiql with its scripts inline
+ * (yoga's default loads them from a CDN): 9 MB of HTML, rendered once per set of options.
  */
-export function useExplorer(options: { dir: string; graphqlEndpoint?: string }): Plugin {
-  const graphqlEndpoint = options.graphqlEndpoint ?? '/graphql'
+export function renderOfflineGraphiQL(options?: GraphiQLOptions): string {
+  const key = JSON.stringify(options ?? {})
+  let page = graphiqlPages.get(key)
+  if (!page) graphiqlPages.set(key, (page = renderGraphiQL(options)))
+  return page
+}
+const graphiqlPages = new Map<string, string>()
+
+/**
+ * The web explorer at `/`: static files bundled at build time from web/, which make no request to any other host
+ * and read only the public GraphQL API.
+ */
+export function useExplorer(options: { dir: string }): Plugin {
   const files = new Map<string, { body: string; type: string }>()
   for (const name of EXPLORER_FILES) {
     try {
@@ -28,15 +38,9 @@ export function useExplorer(options: { dir: string; graphqlEndpoint?: string }):
       // not built: `/` says so below
     }
   }
-  let graphiql: string | undefined // 9 MB of inlined GraphiQL: rendered once, on first use
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return
-      if (url.pathname === graphqlEndpoint) {
-        if (!(request.headers.get('accept') ?? '').includes('text/html')) return
-        graphiql ??= renderGraphiQL({ title: 'attribution-indexer GraphiQL', endpoint: graphqlEndpoint, subscriptionsProtocol: 'SSE' })
-        return endResponse(new fetchAPI.Response(graphiql, { headers: { 'content-type': 'text/html; charset=utf-8' } }))
-      }
       const file = files.get(url.pathname === '/' ? '/index.html' : url.pathname)
       if (file) {
         return endResponse(new fetchAPI.Response(file.body, { headers: { 'content-type': file.type, 'cache-control': 'no-cache' } }))

@@ -56,7 +56,8 @@ export async function lineagePage(root: HTMLElement, kind: string, id: string): 
     style: [
       { selector: 'node', style: { 'background-color': 'data(color)', label: 'data(label)', 'font-size': 9, color: '#222', 'text-valign': 'bottom', 'text-margin-y': 3 } },
       { selector: 'node[root = 1]', style: { 'border-width': 3, 'border-color': '#111', width: 36, height: 36 } },
-      { selector: 'edge', style: { width: 1.2, 'line-color': '#bbb', 'target-arrow-color': '#bbb', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier', label: 'data(label)', 'font-size': 7, color: '#777' } },
+      { selector: 'edge', style: { width: 1.2, 'line-color': '#bbb', 'target-arrow-color': '#bbb', 'target-arrow-shape': 'triangle', 'curve-style': 'bezier' } },
+      { selector: 'edge:selected, node:selected ~ edge', style: { label: 'data(label)', 'font-size': 8, color: '#555' } },
     ],
     layout: { name: 'breadthfirst', directed: false, spacingFactor: 1.1, roots: [rootKey] },
   })
