@@ -106,8 +106,8 @@ describe('the explorer and GraphiQL in a browser, on `attrib dev`', () => {
     const { page, requests, errors } = await recordedPage(browser)
     const query = '{ inferences(first: 2) { totalCount nodes { id fee } } }'
     await page.goto(`${dev.baseUrl}/graphql?query=${encodeURIComponent(query)}`)
-    await page.locator('.graphiql-container').waitFor({ timeout: 60_000 })
-    await page.locator('.graphiql-execute-button').click()
+    await page.locator('.graphiql-container').first().waitFor({ timeout: 60_000 })
+    await page.locator('.graphiql-execute-button').first().click()
     await page.waitForFunction(() => /"totalCount":\s*\d+/.test(document.querySelector('.graphiql-response')?.textContent ?? ''), undefined, { timeout: 30_000 })
     await page.screenshot({ path: path.join(shots, 'graphiql.png') })
     expect(errors).toEqual([])
