@@ -8,20 +8,19 @@ interface ModelRow {
   owner: { id: string }
   baseModel: { id: string } | null
   adapters: { totalCount: number }
-  inferences: { totalCount: number }
 }
 
 /** Every model and adapter. */
 export async function modelsPage(root: HTMLElement): Promise<void> {
   const { models } = await query<{ models: { totalCount: number; nodes: ModelRow[] } }>(
-    `{ models(first: 100, orderBy: { field: ID, direction: ASC }) { totalCount nodes { id isAdapter metadataURI owner { id } baseModel { id } adapters(first: 1) { totalCount } inferences(first: 1) { totalCount } } } }`,
+    `{ models(first: 100, orderBy: { field: ID, direction: ASC }) { totalCount nodes { id isAdapter metadataURI owner { id } baseModel { id } adapters(first: 1) { totalCount } } } }`,
   )
   root.append(
     section(
       `Models (${models.totalCount})`,
       table(
-        ['model', 'kind', 'owner', 'inferences', 'adapters', ''],
-        models.nodes.map((m) => [link.model(m.id), m.isAdapter ? h('span', {}, 'adapter of ', link.model(m.baseModel!.id)) : 'base model', link.contributor(m.owner.id), m.inferences.totalCount, m.adapters.totalCount, link.lineage('MODEL', m.id)]),
+        ['model', 'kind', 'owner', 'metadata', 'adapters', ''],
+        models.nodes.map((m) => [link.model(m.id), m.isAdapter ? h('span', {}, 'adapter of ', link.model(m.baseModel!.id)) : 'base model', link.contributor(m.owner.id), m.metadataURI, m.adapters.totalCount, link.lineage('MODEL', m.id)]),
         { 'data-testid': 'models' },
       ),
     ),
