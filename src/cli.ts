@@ -6,6 +6,7 @@ import { usageCommand } from './ingest/usage/producer.js'
 import { openDatabase } from './db/data-source.js'
 import { serveMetrics } from './ingest/chain/metrics-server.js'
 import { runDev } from './dev/dev-mode.js'
+import { createTerminalLogger, StatusBoard, wantsTerminal } from './dev/terminal.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
 import { migrateDatabase, projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
@@ -16,7 +17,7 @@ Configuration comes from the environment (see README.md, "Configuration"):
   FINALITY_CONFIRMATIONS, START_BLOCK, *_START_BLOCK, *_ADDRESS (contract addresses), METRICS_PORT,
   EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, GQL_MAX_DEPTH, GQL_MAX_COST, GQL_READY_MAX_LAG, GQL_RESPONSE_CACHE, GQL_WORKERS,
   GQL_POOL_SIZE, GQL_STATEMENT_TIMEOUT_MS, GQL_PREPARED_STATEMENTS, GQL_MAX_BODY_BYTES, GQL_MAX_TOKENS, GQL_MAX_ALIASES, GQL_MAX_ROOT_FIELDS,
-  USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL`
+  USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL, LOG_FORMAT (json: JSON logs even on a terminal)`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
   return async () => {
@@ -92,7 +93,13 @@ program
   .option('--seed <n>', 'seed of the workload generator', (v) => Number.parseInt(v, 10), 1)
   .addHelpText('after', ENVIRONMENT_HELP)
   .action((opts: { reset?: boolean; dataDir: string; seed: number }) =>
-    action(({ logger }) => runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger }))(),
+    action(async ({ config, logger }) => {
+      // On a terminal: a status that updates in place, readable warnings, the JSON log in the data folder.
+      const board = wantsTerminal() ? new StatusBoard() : undefined
+      const terminal = board && createTerminalLogger(config.logLevel, opts.dataDir, board)
+      if (terminal) board.log(`  logs: ${terminal.logFile}`)
+      await runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger: terminal?.logger ?? logger, board })
+    })(),
   )
 
 program

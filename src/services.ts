@@ -4,6 +4,7 @@ import { superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { assertSchemaCurrent, schemaStatus } from './db/schema-check.js'
+import type { NotificationSource } from './db/wire-notifications.js'
 import { runChainIngester } from './ingest/chain/ingester.js'
 import { startUsageIngestion } from './ingest/usage/service.js'
 import { openLog } from './log/open-log.js'
@@ -57,11 +58,15 @@ export async function startProjection({ config, logger }: ServiceContext) {
   }
 }
 
-/** The API only reads: it changes no schema, and refuses to start on one `attrib migrate` has not brought up to date. */
-export async function startApi({ config, logger }: ServiceContext) {
+/**
+ * The API only reads: it changes no schema, and refuses to start on one `attrib migrate` has not brought up to
+ * date. `notifications`: the embedded database's, when it runs in this process (`attrib dev`).
+ */
+export async function startApi({ config, logger, notifications }: ServiceContext & { notifications?: NotificationSource }) {
   await assertSchemaCurrent(config.dbUrl)
-  const server = await startApiServer({ db: config.dbUrl, logger, ...config.api })
+  const server = await startApiServer({ db: config.dbUrl, logger, ...config.api, notifications })
   return {
+    server,
     async close() {
       await new Promise((resolve) => server.close(resolve))
     },

@@ -1,5 +1,6 @@
 import pg from 'pg'
 import { CHANGES_CHANNEL } from '../db/change-notice.js'
+import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { apiMetrics } from './api-metrics.js'
 import { ChangeBus, type EarningsChange, type InferenceChange, type RollbackChange } from './change-bus.js'
@@ -24,7 +25,12 @@ const RETRY_MS = { first: 500, max: 15_000 }
  * each delivers every change. Notifications sent while the connection is down are lost (Postgres keeps none
  * for absent listeners); it reconnects with backoff and logs the gap.
  */
-export function startChangeFeed(options: { connection: pg.ClientConfig; logger: Logger }): ChangeFeed {
+export function startChangeFeed(options: {
+  connection: pg.ClientConfig
+  logger: Logger
+  /** The database's notifications delivered in this process (the embedded PGlite), instead of a LISTEN connection. */
+  notifications?: NotificationSource
+}): ChangeFeed {
   const { logger } = options
   const bus = new ChangeBus()
   let client: pg.Client | undefined
@@ -79,6 +85,33 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
     delay = Math.min(delay * 2, RETRY_MS.max)
   }
 
+  /** In process nothing can disconnect: only the schema is asked, once. */
+  async function listenInProcess(source: NotificationSource) {
+    const probe = new pg.Client({ ...options.connection, application_name: 'attrib-api-changes' })
+    probe.on('error', () => {})
+    try {
+      await probe.connect()
+      const [{ schema }] = (await probe.query<{ schema: string }>('SELECT current_schema() AS schema')).rows
+      if (closed) return
+      stopInProcess = source.listen(CHANGES_CHANNEL, (payload) => publish(payload, schema))
+      apiMetrics.feedConnected.set(1)
+      generation++
+      listening = true
+      logger.info({ schema }, 'change feed listening (in process)')
+    } catch (err) {
+      if (closed) return
+      logger.warn({ err, retryInMs: delay }, 'change feed: could not read the schema; retrying')
+      retryTimer = setTimeout(() => {
+        retryTimer = undefined
+        void listenInProcess(source)
+      }, delay)
+      delay = Math.min(delay * 2, RETRY_MS.max)
+    } finally {
+      await probe.end().catch(() => {})
+    }
+  }
+  let stopInProcess: (() => void) | undefined
+
   async function connect() {
     const next = new pg.Client({ ...options.connection, application_name: 'attrib-api-changes' })
     client = next
@@ -102,7 +135,8 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
     }
   }
 
-  void connect()
+  if (options.notifications) void listenInProcess(options.notifications)
+  else void connect()
   return {
     bus,
     get listening() {
@@ -115,6 +149,7 @@ export function startChangeFeed(options: { connection: pg.ClientConfig; logger: 
       closed = true
       listening = false
       clearTimeout(retryTimer)
+      stopInProcess?.()
       const last = client
       client = undefined
       apiMetrics.feedConnected.set(0)

@@ -1,14 +1,18 @@
 import { Server } from 'node:http'
+import path from 'node:path'
 import type pg from 'pg'
 import { createSchema, createYoga } from 'graphql-yoga'
 import type { DataSource } from 'typeorm'
 import type { PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresConnectionOptions.js'
+import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
+import { repoRoot } from '../repo-root.js'
 import { registry } from '../metrics.js'
 import { startChangeFeed } from './change-feed.js'
 import { createContext, type ApiContext } from './context.js'
 import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
+import { renderOfflineGraphiQL, useExplorer } from './plugins/use-explorer.js'
 import { useHealthCheck } from './plugins/use-health-check.js'
 import { useMetricsEndpoint } from './plugins/use-metrics-endpoint.js'
 import { useOperationLimits } from './plugins/use-operation-limits.js'
@@ -46,6 +50,8 @@ export interface ApiOptions {
   maxRootFields?: number
   /** Directives an operation may use (default 50). */
   maxDirectives?: number
+  /** The database's notifications in this process (the embedded PGlite of `attrib dev`), instead of LISTEN. */
+  notifications?: NotificationSource
 }
 
 export const DEFAULT_LIMITS = {
@@ -67,7 +73,7 @@ export const DEFAULT_LIMITS = {
  * subscriptions, released by `yoga.dispose()`.
  */
 export function createApi(db: DataSource | string, logger: Logger, options: ApiOptions = {}) {
-  const feed = startChangeFeed({ connection: listenerConnection(db), logger })
+  const feed = startChangeFeed({ connection: listenerConnection(db), logger, notifications: options.notifications })
   const database = createApiDatabase(listenerConnection(db), {
     poolSize: options.poolSize ?? DEFAULT_LIMITS.poolSize,
     statementTimeoutMs: options.statementTimeoutMs ?? DEFAULT_LIMITS.statementTimeoutMs,
@@ -78,6 +84,7 @@ export function createApi(db: DataSource | string, logger: Logger, options: ApiO
     context: () => createContext(database),
     graphqlEndpoint: '/graphql',
     landingPage: false,
+    renderGraphiQL: renderOfflineGraphiQL,
     logging: logger,
     plugins: [
       useHealthCheck({
@@ -92,6 +99,7 @@ export function createApi(db: DataSource | string, logger: Logger, options: ApiO
         maxRootFields: options.maxRootFields ?? DEFAULT_LIMITS.maxRootFields,
         maxDirectives: options.maxDirectives ?? DEFAULT_LIMITS.maxDirectives,
       }),
+      useExplorer({ dir: path.join(repoRoot, 'lib/web') }),
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),

@@ -3,6 +3,8 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
 import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Logger } from '../logger.js'
+import { CHANGES_CHANNEL } from './change-notice.js'
+import { notificationScanner, type NotificationSource, type WireNotification } from './wire-notifications.js'
 
 /** Written into every data folder we create: only a folder holding it is ever deleted by a reset. */
 export const DATA_MARKER = '.attrib-embedded-data'
@@ -15,6 +17,11 @@ export interface EmbeddedPostgres {
   /** A postgres:// URL for `pg` and typeorm, like any other PostgreSQL. */
   url: string
   dataDir: string
+  /**
+   * The projection's change notifications, in this process. PGlite is one backend, so a NOTIFY goes back to the
+   * connection whose commit sent it, never to another connection's LISTEN: they are read off the wire instead.
+   */
+  notifications: NotificationSource
   /** Closes the server and PGlite (a clean shutdown); close the clients' pools first. */
   stop(): Promise<void>
 }
@@ -43,8 +50,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   try {
     const started = Date.now()
     const db = await PGlite.create({ dataDir: path.join(dataDir, POSTGRES_DIR) })
+    // The one backend listens, so the projection's NOTIFYs come back on the committing connection's wire.
+    await db.exec(`LISTEN ${CHANGES_CHANNEL}`)
+    const listeners = new Set<(notification: WireNotification) => void>()
+    const notifications: NotificationSource = {
+      listen(channel, listener) {
+        const onNotification = (notification: WireNotification) => {
+          if (notification.channel === channel) listener(notification.payload)
+        }
+        listeners.add(onNotification)
+        return () => listeners.delete(onNotification)
+      },
+    }
     const server = new PGLiteSocketServer({ db, host, port: options.port ?? 0, maxConnections })
-    serializeMessageGroups(server, db)
+    serializeMessageGroups(server, db, (notification) => {
+      for (const listener of listeners) listener(notification)
+    })
     let port = options.port ?? 0
     server.addEventListener('listening', (event) => {
       port = (event as CustomEvent<{ port: number }>).detail.port
@@ -64,6 +85,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     return {
       url,
       dataDir,
+      notifications,
       stop: () =>
         (stopping ??= (async () => {
           await server.stop()
@@ -151,9 +173,10 @@ const PROTOCOL_VERSION_3 = 196608
  * pglite-socket queues the wire protocol one message at a time, so outside a transaction the extended-protocol
  * messages of two connections interleave (A's Parse, B's Parse, A's Bind: "bind message supplies 1 parameters,
  * but prepared statement requires 4"). This lets one connection at a time speak, from its first message up to
- * the Sync (or simple Query) that ends its group, and for as long as it holds a transaction open.
+ * the Sync (or simple Query) that ends its group, and for as long as it holds a transaction open. It also reads
+ * the notifications out of every response, before they reach the connection (which ignores them).
  */
-function serializeMessageGroups(server: PGLiteSocketServer, db: PGlite): void {
+function serializeMessageGroups(server: PGLiteSocketServer, db: PGlite, onNotification: (notification: WireNotification) => void): void {
   const queue = (server as unknown as { queryQueue: MessageQueue }).queryQueue
   const enqueue = queue.enqueue.bind(queue)
   const clear = queue.clearQueueForHandler.bind(queue)
@@ -169,7 +192,11 @@ function serializeMessageGroups(server: PGLiteSocketServer, db: PGlite): void {
     while (owner !== null && owner !== handlerId) await new Promise<void>((resume) => waiting.push(resume))
     owner = handlerId
     try {
-      return await enqueue(handlerId, message, onData)
+      const scan = notificationScanner(onNotification)
+      return await enqueue(handlerId, message, (data) => {
+        scan(data)
+        onData(data)
+      })
     } finally {
       if (endsGroup(message) && !db.isInTransaction()) release()
     }

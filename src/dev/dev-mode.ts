@@ -9,20 +9,33 @@ import { loadConfig } from '../config.js'
 import { freePort } from '../free-port.js'
 import { resetEmbeddedData, startEmbeddedPostgres } from '../db/embedded-postgres.js'
 import { postUsageRecords } from '../ingest/usage/producer.js'
+import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { startApi, startChainIngester, startProjection, startUsage } from '../services.js'
 import { ANVIL_DEFAULT_MNEMONIC } from './accounts.js'
 import { answersChainId, startAnvil } from './anvil.js'
+import { startStatus, type StatusBoard } from './terminal.js'
 import { startDevWorkload } from './workload.js'
 
-/** Defaults that make a local chain show closed epochs within minutes (production: a day, 10 confirmations). */
-const DEV_DEFAULTS = { EPOCH_BLOCKS: '120', FINALITY_CONFIRMATIONS: '5', HEAD_POLL_INTERVAL_MS: '500' }
+/**
+ * Defaults that make a local chain close an epoch every couple of minutes (production: a day, 10 confirmations).
+ * anvil mines each transaction at once and an empty block every second besides ("mixed mining"), so the
+ * workload's few transactions a second make about five blocks a second.
+ */
+const DEV_DEFAULTS = { EPOCH_BLOCKS: '600', FINALITY_CONFIRMATIONS: '5', HEAD_POLL_INTERVAL_MS: '250' }
+/** The workload's pace: a few actions, so a few inferences, a second. */
+const DEV_WORKLOAD_PACE = { intervalMs: 250, actionsPerTick: 2 }
+/** Ctrl-C exits within this, whatever is in flight: each part gets what is left of it to stop cleanly. */
+const SHUTDOWN_DEADLINE_MS = 4_000
+const PART_STOP_MS = 1_500
 
 export interface DevOptions {
   dataDir: string
   reset: boolean
   seed: number
   logger: Logger
+  /** A terminal to show the status on (see terminal.ts); without it, a banner and JSON logs on stderr. */
+  board?: StatusBoard
 }
 
 /**
@@ -39,27 +52,50 @@ export async function runDev(options: DevOptions): Promise<void> {
     logger.info({ dataDir: options.dataDir, removed }, 'embedded data reset')
   }
   await mkdir(options.dataDir, { recursive: true })
-  const cleanups: (() => Promise<void>)[] = []
+  const cleanups: { name: string; stop: () => Promise<void>; budgetMs?: number }[] = []
+  let stopping = false
+  // At any moment, even halfway through starting: the parts started so far stop, newest first, each within
+  // PART_STOP_MS (a part waiting on a dead anvil is abandoned), and the process exits by the deadline.
   const shutdown = async (signal: string) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now')
+      process.exit(1)
+    }
+    stopping = true
+    const deadline = Date.now() + SHUTDOWN_DEADLINE_MS
+    setTimeout(() => {
+      logger.warn('parts still stopping at the deadline: exiting anyway')
+      process.exit(1)
+    }, SHUTDOWN_DEADLINE_MS).unref()
     logger.info({ signal }, 'stopping')
-    for (const cleanup of cleanups.reverse()) await cleanup().catch((err) => logger.warn({ err }, 'cleanup failed'))
+    status?.stop()
+    const parts = cleanups.reverse()
+    for (const part of parts) {
+      // The database stops last and keeps a second of the deadline, so it closes its files cleanly.
+      const reserve = part === parts[parts.length - 1] ? 200 : 1_200
+      const budget = Math.max(100, Math.min(part.budgetMs ?? PART_STOP_MS, deadline - Date.now() - reserve))
+      const stopped = await withinMs(part.stop(), budget).catch((err) => logger.warn({ err, part: part.name }, 'stop failed'))
+      if (stopped === 'timeout') logger[part.budgetMs ? 'info' : 'warn']({ part: part.name, ms: budget }, 'did not stop in time: left behind')
+    }
     process.exit(0)
   }
-  process.once('SIGINT', () => void shutdown('SIGINT'))
-  process.once('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGHUP', () => void shutdown('SIGHUP'))
+  let status: { stop(): void } | undefined
 
   const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env }
   const embedded: string[] = []
+  let notifications: NotificationSource | undefined
   if (base.unset.db) {
     const pg = await startEmbeddedPostgres({ dataDir: path.join(options.dataDir, 'pglite'), logger })
-    cleanups.push(() => pg.stop())
+    cleanups.push({ name: 'embedded PostgreSQL', stop: () => pg.stop() })
     env.DB_URL = pg.url
-    // PGlite does not deliver NOTIFY to other connections: the API would never learn its cached responses are stale.
-    env.GQL_RESPONSE_CACHE = '0'
     // One session serves every connection: a statement prepared by one would clash on the next, and a
     // statement_timeout set by the API's connections would apply to the projector's statements too.
     env.GQL_PREPARED_STATEMENTS = 'false'
     env.GQL_STATEMENT_TIMEOUT_MS = '0'
+    notifications = pg.notifications
     embedded.push(`PostgreSQL: PGlite in ${pg.dataDir} (served at ${pg.url})`)
   }
   embedded.push(base.unset.kafka ? 'log: embedded, a table in that database' : `log: Kafka at ${base.kafka.brokers!.join(',')}`)
@@ -67,8 +103,8 @@ export async function runDev(options: DevOptions): Promise<void> {
   if (base.unset.rpc) {
     const url = `http://127.0.0.1:${await portFor(8545)}`
     const stateFile = path.join(options.dataDir, 'anvil-state.json')
-    const anvil = await startAnvil(url, ['--state', stateFile, '--block-time', '1'])
-    cleanups.push(() => anvil.stop())
+    const anvil = await startAnvil(url, ['--state', stateFile, '--mixed-mining', '--block-time', '1'])
+    cleanups.push({ name: 'anvil', stop: () => anvil.stop() })
     env.RPC_ENDPOINT = url
     protocol = await deployedProtocol(url, path.join(options.dataDir, 'protocol.json'))
     Object.assign(env, protocolEnv(protocol))
@@ -78,11 +114,11 @@ export async function runDev(options: DevOptions): Promise<void> {
   const ctx = { config, logger }
 
   const projection = await startProjection(ctx)
-  cleanups.push(() => projection.close())
-  const api = await startApi(ctx)
-  cleanups.push(() => api.close())
+  cleanups.push({ name: 'projector', stop: () => projection.close() })
+  const api = await startApi({ ...ctx, notifications })
+  cleanups.push({ name: 'API', stop: () => api.close() })
   const usage = await startUsage(ctx)
-  cleanups.push(() => usage.close())
+  cleanups.push({ name: 'usage ingester', stop: () => usage.close() })
   if (protocol) {
     const usageUrl = `http://127.0.0.1:${usage.port}/usage`
     const workload = await startDevWorkload({
@@ -90,25 +126,35 @@ export async function runDev(options: DevOptions): Promise<void> {
       chainId: config.chain.chainId,
       protocol,
       seed: options.seed,
+      ...DEV_WORKLOAD_PACE,
       submitUsage: async (records) => {
         await postUsageRecords(usageUrl, records)
       },
       logger: logger.child({ stage: 'workload' }),
     })
-    cleanups.push(() => workload.stop())
+    // Its action in flight may be waiting on a receipt from an anvil already gone: not worth waiting for.
+    cleanups.push({ name: 'workload', stop: () => workload.stop(), budgetMs: 300 })
   }
-  process.stderr.write(
-    [
-      '',
-      `  attribution-indexer is running. GraphiQL: http://127.0.0.1:${config.api.port}/graphql`,
-      `  usage records: POST http://127.0.0.1:${usage.port}/usage`,
-      ...embedded.map((line) => `  embedded ${line}`),
-      `  real services instead: set DB_URL, KAFKA_BROKERS, RPC_ENDPOINT (+ *_ADDRESS); reset: npm start -- --reset`,
-      '',
-    ].join('\n') + '\n',
-  )
+  const apiUrl = `http://127.0.0.1:${config.api.port}`
+  const urls = [
+    `  attribution-indexer is running. Explorer: ${apiUrl}/  GraphiQL: ${apiUrl}/graphql`,
+    `  usage records: POST http://127.0.0.1:${usage.port}/usage`,
+  ]
+  const notes = [...embedded.map((line) => `  embedded ${line}`), `  real services instead: set DB_URL, KAFKA_BROKERS, RPC_ENDPOINT (+ *_ADDRESS); reset: npm start -- --reset`]
+  if (options.board) {
+    for (const line of ['', ...urls, ...notes, '']) options.board.log(line)
+    status = startStatus({ board: options.board, graphqlUrl: `${apiUrl}/graphql`, header: [], footer: ['  Ctrl-C stops everything.'] })
+  } else {
+    process.stderr.write(['', ...urls, ...notes, ''].join('\n') + '\n')
+  }
   const ingester = await startChainIngester({ ...ctx, ownsProcess: false })
-  cleanups.push(() => ingester.stop())
+  cleanups.push({ name: 'chain ingester', stop: () => ingester.stop() })
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
 
 /** The protocol deployed on the local chain: deployed once, its addresses kept next to the chain's state. */
