@@ -1,4 +1,6 @@
 import { z } from 'zod'
+import { DEFAULT_EPOCH_BLOCKS } from './domain/epoch.js'
+import { DEFAULT_FEE_SPLIT } from './domain/fee-split.js'
 import { NETWORK_NAMES, resolveChainSettings, type NetworkName } from './ingest/chain/chain-settings.js'
 
 /**
@@ -57,12 +59,12 @@ const envSchema = z.object({
   REWARD_DISTRIBUTOR_ADDRESS: address.optional(),
   STAKING_ADDRESS: address.optional(),
   /** Blocks per reward epoch (43,200 = one day of 2-second blocks). */
-  EPOCH_BLOCKS: z.coerce.number().int().positive().default(43_200),
+  EPOCH_BLOCKS: z.coerce.number().int().positive().default(DEFAULT_EPOCH_BLOCKS),
   /** Fee split of a model that never set one: model/stakers/data basis points, summing to 10000. */
   DEFAULT_FEE_SPLIT: z
     .string()
     .regex(/^\d+\/\d+\/\d+$/, 'modelBps/stakersBps/dataBps')
-    .default('3000/1000/6000')
+    .default(`${DEFAULT_FEE_SPLIT.modelBps}/${DEFAULT_FEE_SPLIT.stakersBps}/${DEFAULT_FEE_SPLIT.dataBps}`)
     .transform((s) => s.split('/').map(Number) as [number, number, number])
     .refine(([a, b, c]) => a + b + c === 10_000, 'the three parts must sum to 10000'),
   GQL_PORT: z.coerce.number().int().min(0).max(65535).default(4350),

@@ -27,12 +27,6 @@ export function epochRange(epoch: number, epochBlocks: number): BlockRange {
   return { first, last }
 }
 
-/** An epoch closes when the finalized height reaches its last block: nothing in it can be reorged away. */
-export function isEpochClosed(epoch: number, finalizedHeight: number, epochBlocks: number): boolean {
-  assertNonNegativeInteger('finalizedHeight', finalizedHeight)
-  return finalizedHeight >= epochRange(epoch, epochBlocks).last
-}
-
 function assertBlockCount(epochBlocks: number): void {
   if (!Number.isSafeInteger(epochBlocks) || epochBlocks < 1) {
     throw new RangeError(`epochBlocks must be a positive integer: ${epochBlocks}`)

@@ -95,11 +95,25 @@ describe('limits and health', () => {
     expect(health.status).toBe(200)
     expect(await health.json()).toMatchObject({ status: 'ready', ready: true, database: 'up', indexedHeight: HEAD.finalized, headHeight: HEAD.top, lag: HEAD.top - HEAD.finalized, changeFeed: 'listening' })
     expect((await fetch(`${api.baseUrl}/healthz/live`)).status).toBe(200)
-    const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text()
-    expect(sampleValue(metrics, 'attrib_api_operations_total', { type: 'query', outcome: 'ok' })).toBeGreaterThan(0)
-    expect(sampleValue(metrics, 'attrib_api_rejected_operations_total', { reason: 'cost' })).toBeGreaterThan(0)
-    expect(sampleValue(metrics, 'attrib_api_rejected_operations_total', { reason: 'depth' })).toBeGreaterThan(0)
-    expect(sampleValue(metrics, 'attrib_api_change_feed_connected')).toBe(1)
+    // This test's own operations, counted on top of whatever the file's other tests ran before it.
+    const counters = async () => {
+      const metrics = await (await fetch(`${api.baseUrl}/metrics`)).text()
+      return {
+        ok: sampleValue(metrics, 'attrib_api_operations_total', { type: 'query', outcome: 'ok' }) ?? 0,
+        cost: sampleValue(metrics, 'attrib_api_rejected_operations_total', { reason: 'cost' }) ?? 0,
+        depth: sampleValue(metrics, 'attrib_api_rejected_operations_total', { reason: 'depth' }) ?? 0,
+        changeFeed: sampleValue(metrics, 'attrib_api_change_feed_connected'),
+      }
+    }
+    const before = await counters()
+    // An alias no other request used, so no response cache answers it.
+    expect((await post(api.url, `{ ok${Date.now()}: inferences(first: 1) { totalCount } }`)).errors).toBeUndefined()
+    expect((await post(api.url, `{ costly${Date.now()}: inferences(first: 100) { nodes { attributions(first: 100) { nodes { contributor { id } } } } } }`)).errors?.[0].extensions?.code).toBe('QUERY_TOO_COSTLY')
+    // Documents of their own too: a document already validated is not checked (nor counted) again.
+    const deep = `{ deep${Date.now()}: inference(id: "${api.fixture.inferences[0].id}") { attributions { nodes { contribution { datanet { models { nodes {
+      datanets { nodes { contributions { nodes { contributor { models { nodes { id } } } } } } } } } } } } } } }`
+    expect((await post(api.url, deep)).errors?.[0].extensions?.code).toBe('QUERY_TOO_DEEP')
+    expect(await counters()).toEqual({ ok: before.ok + 1, cost: before.cost + 1, depth: before.depth + 1, changeFeed: 1 })
   })
 
   it('is not ready while lagging more than allowed, nor when the database is gone, yet stays live', async () => {

@@ -1,5 +1,6 @@
 // The protocol contracts on a real anvil chain: every function once, every event decoded with the
 // typegen'd ABIs in src/abi (as the chain ingester decodes them), and the guards that must revert.
+// Every test gets a fresh deployment and sets up what it needs itself, so the tests run in any order.
 import {
   concat,
   createPublicClient,
@@ -16,7 +17,7 @@ import {
 } from 'viem'
 import { mnemonicToAccount, type HDAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import * as agentRegistry from '../../src/abi/AgentRegistry.abi.js'
 import * as datanetRegistry from '../../src/abi/DatanetRegistry.abi.js'
 import * as inferenceNodeRegistry from '../../src/abi/InferenceNodeRegistry.abi.js'
@@ -41,6 +42,9 @@ beforeAll(async () => {
   anvil = await ensureAnvil()
   client = createPublicClient({ chain: foundry, transport: http(anvil.url) })
   wallet = createWalletClient({ account: owner, chain: foundry, transport: http(anvil.url) })
+}, 60_000)
+
+beforeEach(async () => {
   protocol = await deployProtocol(wallet, client)
 }, 60_000)
 
@@ -80,16 +84,22 @@ describe('DatanetRegistry', () => {
   const contentA = keccak256(toHex('contribution A'))
   const contentB = keccak256(toHex('contribution B'))
 
-  it('creates a datanet and takes contributions with a stake', async () => {
+  /** Datanet 1 of `owner` with contribution 1 (staked 1,000 wei) and contribution 2 (no stake) of `contributor`. */
+  async function datanetWithTwoContributions() {
     const created = await send(owner, protocol.datanets, functions.createDatanet.encode({ metadataURI: 'ipfs://datanet-1' }))
+    const submitted = await send(contributor, protocol.datanets, functions.submitContribution.encode({ datanetId: 1n, contentHash: contentA }), 1_000n)
+    const second = await send(contributor, protocol.datanets, functions.submitContribution.encode({ datanetId: 1n, contentHash: contentB }))
+    return { created, submitted, second }
+  }
+
+  it('creates a datanet and takes contributions with a stake', async () => {
+    const { created, submitted, second } = await datanetWithTwoContributions()
     expect(decodeOnly(created, protocol.datanets, events.DatanetCreated)).toEqual({
       datanetId: 1n,
       owner: lower(owner),
       metadataURI: 'ipfs://datanet-1',
     })
 
-    const data = functions.submitContribution.encode({ datanetId: 1n, contentHash: contentA })
-    const submitted = await send(contributor, protocol.datanets, data, 1_000n)
     expect(decodeOnly(submitted, protocol.datanets, events.ContributionSubmitted)).toEqual({
       datanetId: 1n,
       contributionId: 1n,
@@ -97,11 +107,11 @@ describe('DatanetRegistry', () => {
       contentHash: contentA,
       stake: 1_000n,
     })
-    const second = await send(contributor, protocol.datanets, functions.submitContribution.encode({ datanetId: 1n, contentHash: contentB }))
     expect(decodeOnly(second, protocol.datanets, events.ContributionSubmitted)).toMatchObject({ contributionId: 2n, stake: 0n })
   })
 
   it('lets the datanet owner accept one contribution and reject the other, once each', async () => {
+    await datanetWithTwoContributions()
     const accepted = await send(owner, protocol.datanets, functions.reviewContribution.encode({ contributionId: 1n, accepted: true }))
     expect(decodeOnly(accepted, protocol.datanets, events.ContributionReviewed)).toEqual({
       contributionId: 1n,
@@ -121,6 +131,8 @@ describe('DatanetRegistry', () => {
   })
 
   it('lets the datanet owner slash a contribution', async () => {
+    await datanetWithTwoContributions()
+    await send(owner, protocol.datanets, functions.reviewContribution.encode({ contributionId: 1n, accepted: true }))
     const data = functions.slashContribution.encode({ contributionId: 1n, amount: 400n, reason: 'duplicate data' })
     const slashed = await send(owner, protocol.datanets, data)
     expect(decodeOnly(slashed, protocol.datanets, events.ContributionSlashed)).toEqual({
@@ -160,6 +172,7 @@ describe('ModelRegistry', () => {
   })
 
   it('sets a fee split that sums to 10000, only by the model owner', async () => {
+    await send(owner, protocol.models, functions.registerModel.encode({ baseModelId: 0n, datanetIds: [1n], metadataURI: 'ipfs://base' }))
     const data = functions.setFeeSplit.encode({ modelId: 1n, modelBps: 2500, stakersBps: 1500, dataBps: 6000 })
     const set = await send(owner, protocol.models, data)
     expect(decodeOnly(set, protocol.models, events.FeeSplitSet)).toEqual({
@@ -265,14 +278,17 @@ describe('RewardDistributor', () => {
   const leafOperator = leaf(operator.address, 300n)
   const root = keccak256(concat(leafContributor < leafOperator ? [leafContributor, leafOperator] : [leafOperator, leafContributor]))
 
+  const publishRoot = functions.publishRoot.encode({ epoch, root, total: 1_000n })
+
   it('publishes an epoch root, only by the owner', async () => {
-    const data = functions.publishRoot.encode({ epoch, root, total: 1_000n })
+    const data = publishRoot
     await expect(send(contributor, protocol.rewards, data)).rejects.toThrow(/not owner/)
     const published = await send(owner, protocol.rewards, data)
     expect(decodeOnly(published, protocol.rewards, events.RewardRootPublished)).toEqual({ epoch, root, total: 1_000n })
   })
 
   it('accepts a claim with a valid proof once, and rejects a wrong proof', async () => {
+    await send(owner, protocol.rewards, publishRoot)
     const claim = functions.claim.encode({ epoch, account: contributor.address, amount: 700n, proof: [leafOperator] })
     const claimed = await send(operator, protocol.rewards, claim) // anyone may submit the claim
     expect(decodeOnly(claimed, protocol.rewards, events.RewardClaimed)).toEqual({ epoch, account: lower(contributor), amount: 700n })

@@ -55,8 +55,11 @@ describe('usageEdges', () => {
     expect(usageEdges(10n, [{ contributionId: '1', weight: 3 }], byId(contribution('1', { reviewedAtBlock: 60 })), 50)).toBeUndefined()
   })
 
-  it('Property: the edges sum exactly to the data part, are never negative, and do not depend on the order of the attributions', () => {
-    const known = byId(...Array.from({ length: 20 }, (_, i) => contribution(String(i + 1), { slashedAtBlock: i % 5 === 0 ? 30 : null })))
+  it('Property: edges go to exactly the qualifying contributions, sum exactly to the data part, are never negative, and do not depend on the order of the attributions', () => {
+    // Contributions 1..20, accepted at block 10; 1, 6, 11 and 16 slashed at block 30; 21..25 unknown.
+    const isSlashed = (id: number) => (id - 1) % 5 === 0
+    const known = byId(...Array.from({ length: 20 }, (_, i) => contribution(String(i + 1), { slashedAtBlock: isSlashed(i + 1) ? 30 : null })))
+    const qualifies = (id: number, weight: number, block: number) => weight > 0 && id <= 20 && block >= 10 && !(isSlashed(id) && block >= 30)
     fc.assert(
       fc.property(
         fc.bigInt({ min: 0n, max: 10n ** 24n }),
@@ -64,9 +67,14 @@ describe('usageEdges', () => {
         fc.integer({ min: 0, max: 60 }),
         (data, attributions, block) => {
           const edges = usageEdges(data, attributions, known, block)
-          if (edges === undefined) return
+          const expectedIds = [...new Set(attributions.filter((a) => qualifies(Number(a.contributionId), a.weight, block)).map((a) => Number(a.contributionId)))].sort((a, b) => a - b)
+          if (expectedIds.length === 0) {
+            expect(edges).toBeUndefined()
+            return
+          }
+          expect(edges?.map((e) => Number(e.contributionId))).toEqual(expectedIds)
           expect(total(edges)).toBe(data)
-          expect(edges.every((e) => e.amount >= 0n)).toBe(true)
+          expect(edges!.every((e) => e.amount >= 0n)).toBe(true)
           expect(usageEdges(data, [...attributions].reverse(), known, block)).toEqual(edges)
         },
       ),

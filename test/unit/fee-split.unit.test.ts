@@ -1,5 +1,6 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { AllocationError } from '../../src/domain/allocate.js'
 import {
   DEFAULT_FEE_SPLIT,
@@ -18,8 +19,9 @@ function accepted(fee: bigint, platformFee: bigint, split: FeeSplit): Settlement
 }
 
 describe('splitSettlement with the default split (3000/1000/6000)', () => {
-  it('Given the default split, then it is 30% model, 10% stakers, 60% data', () => {
-    expect(DEFAULT_FEE_SPLIT).toEqual({ modelBps: 3000, stakersBps: 1000, dataBps: 6000 })
+  it('Given no DEFAULT_FEE_SPLIT in the environment, then the configuration splits 30% model, 10% stakers, 60% data', () => {
+    expect(loadConfig({}).projection.defaultFeeSplit).toEqual({ modelBps: 3000, stakersBps: 1000, dataBps: 6000 })
+    expect(loadConfig({ DEFAULT_FEE_SPLIT: '5000/0/5000' }).projection.defaultFeeSplit).toEqual({ modelBps: 5000, stakersBps: 0, dataBps: 5000 })
   })
 
   it('Given fee 1000 and no platform fee, when split, then model 300, stakers 100, data 600', () => {
