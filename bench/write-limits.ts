@@ -28,7 +28,7 @@ export interface WriteLimits {
 }
 
 /** The tables the projector writes: the entities and its own bookkeeping (not the ingesters', not the log). */
-const PROJECTOR_BOOKKEEPING = ['applied_event', 'chain_state', 'consumer_offset', 'dead_letter', 'projection_journal', 'undo_log']
+const PROJECTOR_BOOKKEEPING = ['applied_event', 'chain_progress', 'chain_state', 'consumer_offset', 'dead_letter', 'deferred_join', 'projection_journal', 'undo_log']
 
 export async function measureWriteLimits(options: { adminUrl: string; liveUrl: string; keep?: boolean; progress(message: string): void }): Promise<WriteLimits> {
   const live = await openDatabase(options.liveUrl, { poolSize: 2 })
@@ -58,8 +58,10 @@ export async function measureWriteLimits(options: { adminUrl: string; liveUrl: s
         await (await openDatabase(target.url, { poolSize: 2 })).destroy() // our schema, by the migrations
         return await withClient(target.url, async (client) => {
           if (dropIndexes) await dropEveryIndex(client, tables)
+          const byTable = new Map(files.map((f) => [f.table, f.file]))
+          const order = await referencedFirst(client, tables)
           const started = performance.now()
-          for (const { table, file } of files) await pipeline(createReadStream(file), client.query(copyFrom(`COPY "${table}" FROM STDIN`)))
+          for (const table of order) await pipeline(createReadStream(byTable.get(table)!), client.query(copyFrom(`COPY "${table}" FROM STDIN`)))
           return { seconds: (performance.now() - started) / 1000, rows, bytes }
         })
       } finally {
@@ -90,4 +92,27 @@ async function dropEveryIndex(client: pg.Client, tables: string[]): Promise<void
     [tables],
   )
   for (const { name } of indexes.rows) await client.query(`DROP INDEX IF EXISTS "${name}"`)
+}
+
+/** The tables in an order that loads every table a foreign key references before the table holding it. */
+async function referencedFirst(client: pg.Client, tables: string[]): Promise<string[]> {
+  const { rows } = await client.query<{ from: string; to: string }>(
+    `SELECT conrelid::regclass::text AS from, confrelid::regclass::text AS to FROM pg_constraint WHERE contype = 'f'`,
+  )
+  const unquote = (name: string) => name.replace(/^"|"$/g, '')
+  const references = new Map<string, string[]>()
+  for (const { from, to } of rows) {
+    if (from === to) continue // a self-reference: the dump keeps the rows in the order they were inserted
+    references.set(unquote(from), [...(references.get(unquote(from)) ?? []), unquote(to)])
+  }
+  const ordered: string[] = []
+  const visiting = new Set<string>()
+  const visit = (table: string) => {
+    if (ordered.includes(table) || visiting.has(table)) return // done, or a cycle (none in our schema)
+    visiting.add(table)
+    for (const referenced of references.get(table) ?? []) if (tables.includes(referenced)) visit(referenced)
+    if (!ordered.includes(table)) ordered.push(table)
+  }
+  for (const table of tables) visit(table)
+  return ordered
 }

@@ -103,7 +103,7 @@ describe('replay switch-over', () => {
 async function notProjection(dbUrl: string, group: string): Promise<Record<string, string>> {
   const db = await openDatabase(dbUrl, { poolSize: 2 })
   try {
-    const rebuilt = new Set([...db.entityMetadatas.map((m) => m.tableName), 'applied_event', 'chain_state', 'undo_log', 'dead_letter', 'projection_journal', 'migrations'])
+    const rebuilt = new Set([...db.entityMetadatas.map((m) => m.tableName), 'applied_event', 'chain_state', 'chain_progress', 'deferred_join', 'undo_log', 'dead_letter', 'projection_journal', 'migrations'])
     const tables: { name: string }[] = await db.query(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
     const state: Record<string, string> = {}
     for (const { name } of tables.filter((t) => !rebuilt.has(t.name))) {
