@@ -134,11 +134,27 @@ export interface GraphqlQueryResult {
 export interface GraphqlResults {
   /** Whether the API ran with its response cache (GQL_RESPONSE_CACHE default) or without (0). */
   responseCache: boolean
+  /** Set when the load ran while a projector drained a backlog into the same database: its rate alone and under the load. */
+  underWriteLoad?: ProjectorUnderLoad
   /** GQL_WORKERS: processes serving the API. */
   workers: number
   connections: number
   secondsPerQuery: number
   queries: GraphqlQueryResult[]
+}
+
+export interface ProjectorUnderLoad {
+  /** Records the projector applied per second before the API started, and while it was under load. */
+  aloneEventsPerSecond: number
+  underLoadEventsPerSecond: number
+  /** alone / under load: how many times slower the projector drained while the API was loaded. */
+  slowdown: number
+  aloneSeconds: number
+  underLoadSeconds: number
+  /** Whether the backlog was still draining when the load ended (else the rate under load is a lower bound). */
+  drainingThroughout: boolean
+  /** Query families left out because the half-drained projection had nothing for them yet. */
+  skipped: string[]
 }
 
 /** Serves the projection at `dbUrl` with `attrib serve` and loads it with each query in turn. */
@@ -149,7 +165,11 @@ export async function measureGraphql(options: {
   responseCache: boolean
   workers: number
   progress?: (message: string) => void
-}): Promise<GraphqlResults> {
+  /** Leave out the families the database has nothing to ask about, instead of failing (a projection being drained). */
+  skipUnanswerable?: boolean
+  /** Called when the API is up and its arguments are picked, just before the first load, and after the last. */
+  onLoad?: { start(): Promise<void>; end(): Promise<void> }
+}): Promise<GraphqlResults & { skipped: string[] }> {
   // Statistics as autovacuum would have them by the time anyone queries: a freshly drained projection has none,
   // and without them the planner picks scans that no live deployment would see.
   await withClient(options.dbUrl, (client) => client.query('ANALYZE'))
@@ -164,15 +184,32 @@ export async function measureGraphql(options: {
   const url = `http://127.0.0.1:${port}/graphql`
   try {
     await waitUntilReady(`http://127.0.0.1:${port}`, options.workers, api)
-    const bodies = await requestBodies(options.dbUrl)
-    const queries: GraphqlQueryResult[] = []
-    for (const query of QUERIES) {
-      await checkAnswers(url, query, bodies.get(query.name)!)
-      options.progress?.(`GraphQL ${query.label} (response cache ${options.responseCache ? 'on' : 'off'}): ${options.connections} connections for ${options.seconds} s`)
-      queries.push(await load(url, query, bodies.get(query.name)!, options))
-      await waitUntilIdle(options.dbUrl)
+    const bodies = await requestBodies(options.dbUrl, options.skipUnanswerable ?? false)
+    const skipped: string[] = []
+    const bodiesOf = async (query: BenchQuery) => {
+      const sets = bodies.get(query.name) ?? []
+      if (!options.skipUnanswerable) {
+        await checkAnswers(url, query, sets)
+        return sets
+      }
+      const answered = await answeredBodies(url, query, sets)
+      if (answered.length === 0) skipped.push(query.name)
+      return answered
     }
-    return { responseCache: options.responseCache, workers: options.workers, connections: options.connections, secondsPerQuery: options.seconds, queries }
+    const checked = new Map<string, string[]>()
+    for (const query of QUERIES) checked.set(query.name, await bodiesOf(query))
+    const queries: GraphqlQueryResult[] = []
+    await options.onLoad?.start()
+    for (const query of QUERIES) {
+      const sets = checked.get(query.name)!
+      if (sets.length === 0) continue
+      options.progress?.(`GraphQL ${query.label} (response cache ${options.responseCache ? 'on' : 'off'}): ${options.connections} connections for ${options.seconds} s`)
+      queries.push(await load(url, query, sets, options))
+      // Under write load the database never idles: the projector is busy in it.
+      if (!options.onLoad) await waitUntilIdle(options.dbUrl)
+    }
+    await options.onLoad?.end()
+    return { responseCache: options.responseCache, workers: options.workers, connections: options.connections, secondsPerQuery: options.seconds, queries, skipped }
   } finally {
     await api.stop()
   }
@@ -182,14 +219,14 @@ async function pick(client: pg.Client, sql: string): Promise<Record<string, any>
   return (await client.query(sql, [ARGUMENT_SETS])).rows
 }
 
-async function requestBodies(dbUrl: string): Promise<Map<string, string[]>> {
+async function requestBodies(dbUrl: string, allowEmpty: boolean): Promise<Map<string, string[]>> {
   const client = new pg.Client({ connectionString: dbUrl })
   await client.connect()
   try {
     const bodies = new Map<string, string[]>()
     for (const query of QUERIES) {
       const sets = await query.variables(client)
-      if (sets.length === 0) throw new Error(`GraphQL bench: the database has nothing to ask "${query.label}" about`)
+      if (sets.length === 0 && !allowEmpty) throw new Error(`GraphQL bench: the database has nothing to ask "${query.label}" about`)
       bodies.set(query.name, sets.map((variables) => JSON.stringify({ query: query.document, variables })))
     }
     return bodies
@@ -221,6 +258,89 @@ async function checkAnswers(url: string, query: BenchQuery, bodies: string[]): P
     if (!response.ok || result.errors || !result.data || !query.answers(result.data)) {
       throw new Error(`GraphQL bench: "${query.label}" did not answer as expected (HTTP ${response.status}) for ${body}:\n${text.slice(0, 2_000)}`)
     }
+  }
+}
+
+/** The argument sets a query answers as expected on a projection still being drained. */
+async function answeredBodies(url: string, query: BenchQuery, bodies: string[]): Promise<string[]> {
+  const answered: string[] = []
+  for (const body of bodies) {
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+    const result = (await response.json()) as { data?: Record<string, any>; errors?: unknown[] }
+    if (response.ok && !result.errors && result.data && query.answers(result.data)) answered.push(body)
+  }
+  return answered
+}
+
+/**
+ * The GraphQL load while a projector drains a backlog into the same database (cache off: the projector commits
+ * many times a second, so a deployed cache would mostly miss too). The projector runs alone first, until a
+ * share of the backlog is in (so the queries have something to ask about), which gives its rate alone; then
+ * the API serves the same database under load while it drains on, which gives its rate under load.
+ */
+export async function measureGraphqlUnderWriteLoad(options: {
+  dbUrl: string
+  group: string
+  /** Records in the backlog (the sum of its topics' end offsets). */
+  records: number
+  startProjector: () => ReturnType<typeof startAttrib>
+  seconds: number
+  connections: number
+  workers: number
+  progress?: (message: string) => void
+}): Promise<GraphqlResults> {
+  const projector = options.startProjector()
+  const client = new pg.Client({ connectionString: options.dbUrl })
+  await client.connect()
+  const applied = async () => {
+    if (projector.child.exitCode != null) throw new Error(`the projector exited while draining:\n${projector.stderr()}`)
+    const { rows } = await client.query(
+      `SELECT coalesce(sum(next_offset), 0)::float8 AS n FROM consumer_offset WHERE group_id = $1`,
+      [options.group],
+    )
+    return { at: performance.now(), records: Number(rows[0].n) }
+  }
+  const reach = async (share: number) => {
+    for (;;) {
+      const sample = await applied()
+      if (sample.records >= share * options.records) return sample
+      await sleep(200)
+    }
+  }
+  try {
+    const first = await reach(0.05)
+    const alone = await reach(0.3)
+    options.progress?.(`projector alone: ${Math.round((alone.records - first.records) / ((alone.at - first.at) / 1000))} records/s; now loading the API on the same database`)
+    let start = alone
+    let end = alone
+    const results = await measureGraphql({
+      dbUrl: options.dbUrl,
+      seconds: options.seconds,
+      connections: options.connections,
+      responseCache: false,
+      workers: options.workers,
+      progress: options.progress,
+      skipUnanswerable: true,
+      onLoad: { start: async () => void (start = await applied()), end: async () => void (end = await applied()) },
+    })
+    const aloneRate = (alone.records - first.records) / ((alone.at - first.at) / 1000)
+    const underLoadRate = (end.records - start.records) / ((end.at - start.at) / 1000)
+    const { skipped, ...graphql } = results
+    return {
+      ...graphql,
+      underWriteLoad: {
+        aloneEventsPerSecond: aloneRate,
+        underLoadEventsPerSecond: underLoadRate,
+        slowdown: aloneRate / underLoadRate,
+        aloneSeconds: (alone.at - first.at) / 1000,
+        underLoadSeconds: (end.at - start.at) / 1000,
+        drainingThroughout: end.records < options.records,
+        skipped,
+      },
+    }
+  } finally {
+    await client.end()
+    await projector.stop()
   }
 }
 

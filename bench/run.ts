@@ -15,7 +15,7 @@ import { projectionDigest } from '../src/project/digest.js'
 import { applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
-import { measureGraphql, type GraphqlResults } from './graphql.js'
+import { measureGraphql, measureGraphqlUnderWriteLoad, type GraphqlResults } from './graphql.js'
 import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
 import { statementProfile, type StatementTime } from './pg-statements.js'
 import { measureWriteLimits, type WriteLimits } from './write-limits.js'
@@ -141,6 +141,8 @@ async function main() {
     )
   }
 
+  graphql.push(await graphqlUnderWriteLoad(namespace, preload.ends))
+
   const baseline: ProjectionRun[] = []
   for (let run = 1; run <= runs; run++) {
     baseline.push(await baselineRun(run))
@@ -259,6 +261,25 @@ async function projectorRun(namespace: string, run: number, ends: Map<string, bi
       postgresStatements,
     } satisfies ProjectionRun,
   }
+}
+
+/** The GraphQL load again, cache off, while `attrib project` drains the backlog into a fresh database the API serves. */
+async function graphqlUnderWriteLoad(namespace: string, ends: Map<string, bigint>) {
+  const database = await createTestDatabase(adminUrl, 'attrib_bench_write')
+  if (!flags.keep) cleanups.push(database.drop)
+  await (await openDatabase(database.url, { poolSize: 2 })).destroy()
+  const group = `${namespace}-write-load`
+  progress('GraphQL under write load: the projector drains the backlog into the database the API serves')
+  return measureGraphqlUnderWriteLoad({
+    dbUrl: database.url,
+    group,
+    records: Number([...ends.values()].reduce((a, b) => a + b, 0n)),
+    startProjector: () => startAttrib(['project'], projectorEnv(namespace, database.url, group)),
+    seconds: Math.max(3, Math.round(graphqlSeconds / 2)),
+    connections: GRAPHQL_CONNECTIONS,
+    workers: graphqlWorkers,
+    progress,
+  })
 }
 
 async function projectionState(dbUrl: string) {
@@ -434,16 +455,25 @@ function printTable(r: ReturnType<typeof summarise>) {
       `${rate(r.chainIngestion.eventsPerSecond)} events/s; ${r.chainIngestion.blocks} blocks, ${r.chainIngestion.events} events (${r.chainIngestion.eventsPerBlock}/block); ${r.chainIngestion.seconds.toFixed(1)} s wall, ${r.chainIngestion.ingestingSeconds.toFixed(1)} s once started; pre-fill ${r.chainIngestion.prefillSeconds.toFixed(1)} s; peak RSS ${mib(r.chainIngestion.peakRssBytes)}`,
     ],
     ...usageIngestionRows(r.usageIngestion),
-    ...r.graphql.flatMap((g) =>
-      g.queries.map((q): [string, string, string] => {
+    ...r.graphql.flatMap((g) => [
+      ...(g.underWriteLoad
+        ? [
+            [
+              'projector while the API is loaded',
+              `${g.underWriteLoad.slowdown.toFixed(2)}x slower`,
+              `${rate(g.underWriteLoad.aloneEventsPerSecond)} records/s alone (${g.underWriteLoad.aloneSeconds.toFixed(0)} s), ${rate(g.underWriteLoad.underLoadEventsPerSecond)} under load (${g.underWriteLoad.underLoadSeconds.toFixed(0)} s)${g.underWriteLoad.drainingThroughout ? '' : '; DRAINED before the load ended'}${g.underWriteLoad.skipped.length ? `; skipped (no data yet): ${g.underWriteLoad.skipped.join(', ')}` : ''}`,
+            ] as [string, string, string],
+          ]
+        : []),
+      ...g.queries.map((q): [string, string, string] => {
         const failed = q.non2xx + q.graphqlErrors + q.errors
         return [
-          `GraphQL, cache ${g.responseCache ? 'on' : 'off'}: ${q.label}`,
+          `GraphQL, cache ${g.responseCache ? 'on' : 'off'}${g.underWriteLoad ? ', projector draining' : ''}: ${q.label}`,
           q.latencyMs ? `p99 ${q.latencyMs.p99} ms` : 'no answer',
           `p50 ${q.latencyMs?.p50 ?? '-'} ms; ${rate(q.requestsPerSecond)} req/s (${g.connections} conn, ${g.secondsPerQuery} s, ${g.workers} worker(s))${failed ? `; ${failed} FAILED` : ''}`,
         ]
       }),
-    ),
+    ]),
   ]
   const widths = [0, 1, 2].map((i) => Math.max(...rows.map((row) => row[i].length)))
   console.log(`\nattribution-indexer bench, ${r.machine.cpus} × ${r.machine.cpuModel}, node ${r.machine.node}, postgres ${r.machine.postgres}`)
