@@ -59,7 +59,7 @@ describe('Ctrl-C on npm start', () => {
 
     // 1. While starting: the data folder is locked, the embedded database is opening.
     dev = await startDevProcess(folder(), { seed: SEED })
-    await eventually(async () => (existsSync(path.join(folder(), '.lock')) ? true : undefined), 60_000, 'the data folder locked')
+    await eventually(async () => (existsSync(path.join(folder(), 'pglite', '.lock')) ? true : undefined), 60_000, 'the data folder locked')
     await interruptAndCheck(dev)
 
     // 2. As soon as the API answers: the projector, usage ingester, workload and chain ingester are starting.
