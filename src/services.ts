@@ -21,7 +21,7 @@ export interface ServiceContext {
   logger: Logger
 }
 
-export function startChainIngester(ctx: ServiceContext & { ownsProcess?: boolean }) {
+export function startChainIngester(ctx: ServiceContext & { ownsProcess?: boolean; progressStream?: NodeJS.WriteStream }) {
   return runChainIngester(ctx)
 }
 

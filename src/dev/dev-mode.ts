@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { PassThrough } from 'node:stream'
 import { createPublicClient, createWalletClient, http } from 'viem'
 import { mnemonicToAccount } from 'viem/accounts'
 import { foundry } from 'viem/chains'
@@ -147,7 +148,9 @@ export async function runDev(options: DevOptions): Promise<void> {
   } else {
     process.stderr.write(['', ...urls, ...notes, ''].join('\n') + '\n')
   }
-  const ingester = await startChainIngester({ ...ctx, ownsProcess: false })
+  // On the terminal the status shows the heights: the ingester's own progress goes to the log as lines.
+  const progressStream = options.board ? (Object.assign(new PassThrough(), { isTTY: false }) as unknown as NodeJS.WriteStream) : undefined
+  const ingester = await startChainIngester({ ...ctx, ownsProcess: false, progressStream })
   cleanups.push({ name: 'chain ingester', stop: () => ingester.stop() })
 }
 

@@ -122,18 +122,22 @@ async function projectedRecords(): Promise<number> {
   return values.reduce((sum, v) => sum + v.value, 0)
 }
 
+const RATE_WINDOW_MS = 10_000
+
 /** Redraws the board every second: where to look, how far the index is, how fast events are applied. */
 export function startStatus(options: { board: StatusBoard; graphqlUrl: string; header: string[]; footer: string[]; intervalMs?: number }) {
   const { board } = options
-  let last = { at: Date.now(), records: 0 }
-  let rate = 0
+  // Events per second over the last RATE_WINDOW_MS: the projector applies in batches, a second alone is jumpy.
+  let samples: { at: number; records: number }[] = []
+  let known: StatusSnapshot | undefined
   const draw = async () => {
     const [status, records] = await Promise.all([fetchStatus(options.graphqlUrl), projectedRecords()])
     const now = Date.now()
-    rate = ((records - last.records) * 1000) / Math.max(1, now - last.at)
-    last = { at: now, records }
-    const progress = status
-      ? `  head ${status.head ?? '—'} · indexed ${status.indexed ?? '—'} · lag ${status.lag ?? '—'} · ${rate.toFixed(1)} events/s · ${status.inferences} inferences · ${status.epochsClosed} epochs closed`
+    samples = [...samples.filter((s) => now - s.at <= RATE_WINDOW_MS), { at: now, records }]
+    const rate = ((records - samples[0].records) * 1000) / Math.max(1_000, now - samples[0].at)
+    known = status ?? known
+    const progress = known
+      ? `  head ${known.head ?? '—'} · indexed ${known.indexed ?? '—'} · lag ${known.lag ?? '—'} · ${rate.toFixed(1)} events/s · ${known.inferences} inferences · ${known.epochsClosed} epochs closed${status ? '' : ' (the API is slow to answer)'}`
       : '  starting: the API does not answer yet'
     board.update([...options.header, progress, ...options.footer])
   }

@@ -1,6 +1,7 @@
 // Ctrl-C on `npm start` at any moment: SIGINT to the whole process group (so anvil dies at once, under whatever
 // is in flight) must end everything within 5 s: starting, as the API comes up, and with workload transactions
 // and projector batches in flight. The same data folder is reused each time, so each start resumes the last.
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -56,9 +57,9 @@ describe('Ctrl-C on npm start', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'attrib-shutdown-'))
     console.log(`shutdown test: seed ${SEED}`)
 
-    // 1. While starting: the embedded database is opening.
+    // 1. While starting: the data folder is locked, the embedded database is opening.
     dev = await startDevProcess(folder(), { seed: SEED })
-    await eventually(async () => (dev!.output().includes('"msg"') ? true : undefined), 60_000, 'the first log line')
+    await eventually(async () => (existsSync(path.join(folder(), 'pglite', '.lock')) ? true : undefined), 60_000, 'the data folder locked')
     await interruptAndCheck(dev)
 
     // 2. As soon as the API answers: the projector, usage ingester, workload and chain ingester are starting.

@@ -25,11 +25,14 @@ export async function runChainIngester({
   config,
   logger,
   ownsProcess = true,
+  progressStream,
 }: {
   config: Config
   logger: Logger
   /** false when a host (`attrib dev`) handles the signals and calls stop() before shutting down its own parts. */
   ownsProcess?: boolean
+  /** Where the progress line goes (default stderr; a host with a status of its own passes another). */
+  progressStream?: NodeJS.WriteStream
 }): Promise<{ stop(): Promise<void> }> {
   const { chainId } = config.chain
   const rpc = createPublicClient({ transport: http(config.chain.rpcEndpoint) })
@@ -45,7 +48,7 @@ export async function runChainIngester({
   const producer = await retryForever('connecting the producer', () => log.producer(), retrying)
   const roles = rolesByAddress(config.chain.contracts)
   const metricsServer = await serveMetrics(config.chain.metricsPort, logger)
-  const progress = startProgress({ chainId, logger, fetchHead: async () => Number(await rpc.getBlockNumber()) })
+  const progress = startProgress({ chainId, logger, stream: progressStream, fetchHead: async () => Number(await rpc.getBlockNumber()) })
 
   const database = new LogSinkDatabase({
     chainId,
