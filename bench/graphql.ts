@@ -9,7 +9,7 @@ import { withClient } from '../test/support/database.js'
 import { sampleValue } from '../test/support/prometheus.js'
 
 /**
- * The API under load: `attrib serve` on a projection, then each query of issue 8 in turn with autocannon
+ * The API under load: `attrib serve` on a projection, then each query of the README's performance table in turn with autocannon
  * (POST /graphql, a fixed number of connections for a fixed time), after `{ __typename }`, which shows what
  * HTTP and GraphQL alone cost on the same machine under the same load. Arguments come from the database (the
  * busiest models and epochs, recent inferences, contributors paid in closed epochs) and rotate per request.

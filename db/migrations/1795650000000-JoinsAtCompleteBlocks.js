@@ -1,6 +1,6 @@
 /**
  * A usage record's attribution is judged by its contributions' status as of the settlement's block with every
- * event of that block applied (docs/money-rules.md). The projector therefore joins a record to its settlement
+ * event of that block applied (docs/money.md). The projector therefore joins a record to its settlement
  * only once the block is complete: once it has applied an event of a later block, or the block is final.
  *
  * - chain_progress.complete_height: every event of every block up to here has been applied (per chain);

@@ -36,7 +36,7 @@ type Totals = Record<
 > & { inferences: number }
 
 /**
- * An epoch's money recomputed from its rows (DESIGN.md, "Money math"), and whether it adds up: what a reward
+ * An epoch's money recomputed from its rows (docs/money.md, "Epochs"), and whether it adds up: what a reward
  * engine would check before paying. Exact: every sum is a bigint.
  */
 export async function reconcileEpochRows(sql: Sql, epoch: EpochRow) {

@@ -1,5 +1,5 @@
 /**
- * The one allocation rule behind every split of money (DESIGN.md, "Money math"), exact to the wei so that a
+ * The one allocation rule behind every split of money (docs/money.md, "One allocation function"), exact to the wei so that a
  * reward engine can recompute every payout.
  */
 

@@ -1,7 +1,7 @@
 import { equalWeights, splitDataPart, type Attribution } from './fee-split.js'
 
 /**
- * Which contributions an inference's data part pays, and how much each (DESIGN.md, "Money math"): by the usage
+ * Which contributions an inference's data part pays, and how much each (docs/money.md, "A settled inference"): by the usage
  * record's weights over contributions that earn at the settlement's block; failing that, equal weights over the
  * earning contributions of the model's datanets (an adapter also counts its base model's datanets); failing
  * that, nothing here: the data part goes to the model owner. Pure, so a batch of inferences is planned in memory

@@ -3,8 +3,8 @@ import { z } from 'zod'
 import type { BlockRef, Envelope } from './envelope.js'
 
 /**
- * Payloads of the protocol's chain events as they travel on the log (DESIGN.md, "The protocol events"):
- * uint256 values as decimal strings, addresses and hashes as lower-case hex.
+ * Payloads of the protocol's chain events as they travel on the log (docs/events.md, "Chain events"; the event
+ * signatures are in contracts/src): uint256 values as decimal strings, addresses and hashes as lower-case hex.
  */
 const uint = z.string().regex(/^(0|[1-9][0-9]{0,77})$/, 'decimal uint256')
 const address = z.string().regex(/^0x[0-9a-f]{40}$/, 'lower-case address')

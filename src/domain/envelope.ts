@@ -1,7 +1,7 @@
 import { z } from 'zod'
 
 /**
- * The one envelope every event on the log travels in (DESIGN.md, "Events and the log").
+ * The one envelope every event on the log travels in (docs/events.md, "The envelope").
  * Amounts inside payloads are decimal strings on the wire; `bigint` only after parsing.
  */
 export interface BlockRef {

@@ -1,5 +1,5 @@
 /**
- * Epochs: fixed windows of blocks at whose close payouts are fixed (DESIGN.md, "Money math"). Block numbers and
+ * Epochs: fixed windows of blocks at whose close payouts are fixed (docs/money.md, "Epochs"). Block numbers and
  * epochs are `number`s, checked to be safe non-negative integers (a chain with more than 2^53 blocks is far off).
  */
 

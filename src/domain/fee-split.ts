@@ -1,7 +1,7 @@
 import { AllocationError, allocate, compareDecimalIds, compareIndexes, parseDecimalId } from './allocate.js'
 
 /**
- * How a settled inference's net fee is shared (DESIGN.md, "Per settled inference"): basis points for the model
+ * How a settled inference's net fee is shared (docs/money.md, "A settled inference"): basis points for the model
  * owner, the epoch's stakers pool and the data contributors, summing to 10000. Basis points are small integers
  * (uint16 on chain), so `number`; amounts are always `bigint`.
  */

@@ -6,7 +6,7 @@ import { payoutTree, stakersPoolShares } from './payouts.js'
 import type { UsageRecord } from './usage-record.js'
 
 /**
- * The money rules as one pure function (docs/money-rules.md): the canonical chain's events in chain order plus
+ * The money rules as one pure function (docs/money.md): the canonical chain's events in chain order plus
  * the set of usage records give every inference's split and edges and every closed epoch's payouts, root and
  * rolled pool. No state is shared with the projection, and nothing here depends on when a record arrived: it
  * is the reference the projection must equal, whatever order the two streams reach it in.

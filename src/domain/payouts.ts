@@ -2,7 +2,7 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { allocate, compareAddresses, lowerCaseAddress } from './allocate.js'
 
 /**
- * An epoch's close (DESIGN.md, "Stakers pool" and "Payouts"): the stakers pool shared by principal, then one
+ * An epoch's close (docs/money.md, "Epochs"): the stakers pool shared by principal, then one
  * payout leaf per address committed as an OpenZeppelin `StandardMerkleTree` root.
  */
 

@@ -3,7 +3,7 @@ import { z } from 'zod'
 import type { Envelope } from './envelope.js'
 
 /**
- * Off-chain usage records (DESIGN.md, "Usage records"): one JSON object per inference, signed with EIP-712 by a
+ * Off-chain usage records (docs/events.md, "Usage records"): one JSON object per inference, signed with EIP-712 by a
  * registered inference node. This module holds the wire schema, the typed data, the normal form a record
  * travels in on the log, the machine-readable reasons a record is refused, and the EIP-712 signing hash computed
  * directly (the ingester's fast path; property-tested against viem's hashTypedData). Signing and recovery are

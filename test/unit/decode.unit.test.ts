@@ -1,4 +1,4 @@
-// Logs are encoded here with viem from the event signatures as DESIGN.md writes them, an encoder independent of
+// Logs are encoded here with viem from the event signatures as contracts/src declares them, an encoder independent of
 // the typegen'd decoders under test, so a drifted ABI or a wrong field mapping fails.
 import { encodeAbiParameters, encodeEventTopics, parseAbiItem, type AbiEvent } from 'viem'
 import { describe, expect, it } from 'vitest'
