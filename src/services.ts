@@ -1,6 +1,6 @@
 import cluster from 'node:cluster'
 import { startApiServer } from './api/server.js'
-import { superviseApiWorkers } from './api/workers.js'
+import { SCHEMA_NOT_CURRENT_EXIT, superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { assertSchemaCurrent, schemaStatus } from './db/schema-check.js'
@@ -59,7 +59,13 @@ export async function startProjection({ config, logger }: ServiceContext) {
 
 /** The API only reads: it changes no schema, and refuses to start on one `attrib migrate` has not brought up to date. */
 export async function startApi({ config, logger }: ServiceContext) {
-  await assertSchemaCurrent(config.dbUrl)
+  try {
+    await assertSchemaCurrent(config.dbUrl)
+  } catch (err) {
+    if (!cluster.isWorker) throw err
+    logger.fatal({ err }, 'refusing to serve')
+    process.exit(SCHEMA_NOT_CURRENT_EXIT) // the primary then stops every worker rather than replacing this one
+  }
   const server = await startApiServer({ db: config.dbUrl, logger, ...config.api })
   return {
     async close() {
@@ -70,10 +76,7 @@ export async function startApi({ config, logger }: ServiceContext) {
 
 /** `attrib serve`: the API alone, in GQL_WORKERS processes when that is more than one. */
 export async function serveApi(ctx: ServiceContext) {
-  if (ctx.config.api.workers > 1 && cluster.isPrimary) {
-    await assertSchemaCurrent(ctx.config.dbUrl) // before forking: workers would only die of it one after another
-    return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
-  }
+  if (ctx.config.api.workers > 1 && cluster.isPrimary) return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
   return startApi(ctx)
 }
 
