@@ -1,6 +1,6 @@
 import cluster from 'node:cluster'
 import { startApiServer } from './api/server.js'
-import { superviseApiWorkers } from './api/workers.js'
+import { SCHEMA_NOT_CURRENT_EXIT, superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
 import { assertSchemaCurrent, schemaStatus } from './db/schema-check.js'
@@ -63,7 +63,13 @@ export async function startProjection({ config, logger }: ServiceContext) {
  * date. `notifications`: the embedded database's, when it runs in this process (`attrib dev`).
  */
 export async function startApi({ config, logger, notifications }: ServiceContext & { notifications?: NotificationSource }) {
-  await assertSchemaCurrent(config.dbUrl)
+  try {
+    await assertSchemaCurrent(config.dbUrl)
+  } catch (err) {
+    if (!cluster.isWorker) throw err
+    logger.fatal({ err }, 'refusing to serve')
+    process.exit(SCHEMA_NOT_CURRENT_EXIT) // the primary then stops every worker rather than replacing this one
+  }
   const server = await startApiServer({ db: config.dbUrl, logger, ...config.api, notifications })
   return {
     server,
@@ -75,10 +81,7 @@ export async function startApi({ config, logger, notifications }: ServiceContext
 
 /** `attrib serve`: the API alone, in GQL_WORKERS processes when that is more than one. */
 export async function serveApi(ctx: ServiceContext) {
-  if (ctx.config.api.workers > 1 && cluster.isPrimary) {
-    await assertSchemaCurrent(ctx.config.dbUrl) // before forking: workers would only die of it one after another
-    return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
-  }
+  if (ctx.config.api.workers > 1 && cluster.isPrimary) return superviseApiWorkers(ctx.config.api.workers, ctx.logger)
   return startApi(ctx)
 }
 

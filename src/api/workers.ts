@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js'
 const METRICS_REQUEST = 'attrib:metrics-request'
 const METRICS_RESPONSE = 'attrib:metrics-response'
 const RESTART_DELAY_MS = 1_000
+/** A worker's exit code for a database schema it must not serve (EX_CONFIG): replacing it would not help. */
+export const SCHEMA_NOT_CURRENT_EXIT = 78
 
 /**
  * Runs the API in `count` worker processes sharing one port (node:cluster hands out connections round-robin):
@@ -26,7 +28,14 @@ export function superviseApiWorkers(count: number, logger: Logger): void {
   }
   cluster.on('exit', (dead, code, signal) => {
     if (stopping) {
-      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(process.exitCode ?? 0)
+      return
+    }
+    if (code === SCHEMA_NOT_CURRENT_EXIT) {
+      logger.fatal({ pid: dead.process.pid }, 'API worker refused the database schema: stopping (run `attrib migrate`)')
+      process.exitCode = 1
+      stop()
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(1)
       return
     }
     logger.error({ pid: dead.process.pid, code, signal }, 'API worker died: starting another')
