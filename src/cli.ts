@@ -4,7 +4,6 @@ import { loadConfig, type Config } from './config.js'
 import { createLogger, type Logger } from './logger.js'
 import { usageCommand } from './ingest/usage/producer.js'
 import { openDatabase } from './db/data-source.js'
-import { runDev } from './dev/dev-mode.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
 import { projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
@@ -79,7 +78,11 @@ program
   .option('--seed <n>', 'seed of the workload generator', (v) => Number.parseInt(v, 10), 1)
   .addHelpText('after', ENVIRONMENT_HELP)
   .action((opts: { reset?: boolean; dataDir: string; seed: number }) =>
-    action(({ logger }) => runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger }))(),
+    action(async ({ logger }) => {
+      // Only `attrib dev` loads the embedded parts (PGlite and its WebAssembly, anvil, the workload).
+      const { runDev } = await import('./dev/dev-mode.js')
+      return runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger })
+    })(),
   )
 
 program
