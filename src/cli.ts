@@ -5,7 +5,6 @@ import { createLogger, type Logger } from './logger.js'
 import { usageCommand } from './ingest/usage/producer.js'
 import { openDatabase } from './db/data-source.js'
 import { serveMetrics } from './ingest/chain/metrics-server.js'
-import { runDev } from './dev/dev-mode.js'
 import { createTerminalLogger, StatusBoard, wantsTerminal } from './dev/terminal.js'
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
@@ -98,6 +97,8 @@ program
       const board = wantsTerminal() ? new StatusBoard() : undefined
       const terminal = board && createTerminalLogger(config.logLevel, opts.dataDir, board)
       if (terminal) board.log(`  logs: ${terminal.logFile}`)
+      // Only `attrib dev` loads the embedded parts (PGlite and its WebAssembly, anvil, the workload).
+      const { runDev } = await import('./dev/dev-mode.js')
       await runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger: terminal?.logger ?? logger, board })
     })(),
   )

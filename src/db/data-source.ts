@@ -1,4 +1,4 @@
-import { SnakeNamingStrategy } from '@subsquid/typeorm-config/lib/namingStrategy.js'
+import { SnakeNamingStrategy } from './naming-strategy.js'
 import path from 'node:path'
 import { DataSource } from 'typeorm'
 import * as model from '../model/index.js'

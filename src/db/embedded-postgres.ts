@@ -1,6 +1,8 @@
 import { PGlite } from '@electric-sql/pglite'
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket'
+import { readFileSync } from 'node:fs'
 import { mkdir, open, readdir, readFile, rm, unlink, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import type { Logger } from '../logger.js'
 import { CHANGES_CHANNEL } from './change-notice.js'
@@ -169,15 +171,42 @@ interface MessageQueue {
 
 const PROTOCOL_VERSION_3 = 196608
 
+/** The pglite-socket release the patch below was written against (and package.json pins). */
+export const PATCHED_PGLITE_SOCKET_VERSION = '0.2.17'
+
+/** The installed pglite-socket's version, read from its package.json (which its exports do not expose). */
+export function installedPgliteSocketVersion(): string {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite-socket')
+  let dir = path.dirname(entry)
+  while (path.basename(dir) !== 'pglite-socket' && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return (JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string }).version
+}
+
 /**
  * pglite-socket queues the wire protocol one message at a time, so outside a transaction the extended-protocol
  * messages of two connections interleave (A's Parse, B's Parse, A's Bind: "bind message supplies 1 parameters,
- * but prepared statement requires 4"). This lets one connection at a time speak, from its first message up to
- * the Sync (or simple Query) that ends its group, and for as long as it holds a transaction open. It also reads
- * the notifications out of every response, before they reach the connection (which ignores them).
+ * but prepared statement requires 4"). This is upstream's open issue electric-sql/pglite#1046 ("concurrent
+ * extended-protocol batches interleave across connections"; a fix is proposed in electric-sql/pglite#977).
+ * This lets one connection at a time speak, from its first message up to the Sync (or simple Query) that ends
+ * its group, and for as long as it holds a transaction open. It also reads the notifications out of every
+ * response, before they reach the connection (which ignores them).
+ *
+ * It wraps the server's private `queryQueue`, so it refuses to start on any other release than the one it was
+ * written for: upgrading pglite-socket means checking whether #1046 is fixed (then drop this) or the private
+ * queue still has this shape (then bump PATCHED_PGLITE_SOCKET_VERSION).
  */
 function serializeMessageGroups(server: PGLiteSocketServer, db: PGlite, onNotification: (notification: WireNotification) => void): void {
-  const queue = (server as unknown as { queryQueue: MessageQueue }).queryQueue
+  const installed = installedPgliteSocketVersion()
+  if (installed !== PATCHED_PGLITE_SOCKET_VERSION) {
+    throw new Error(
+      `@electric-sql/pglite-socket ${installed} is installed, but src/db/embedded-postgres.ts patches the private queue of ${PATCHED_PGLITE_SOCKET_VERSION} ` +
+        '(electric-sql/pglite#1046): check the patch against the new release before changing the version',
+    )
+  }
+  const queue = (server as unknown as { queryQueue?: MessageQueue }).queryQueue
+  if (typeof queue?.enqueue !== 'function' || typeof queue.clearQueueForHandler !== 'function') {
+    throw new Error(`@electric-sql/pglite-socket ${installed} has no queryQueue.enqueue/clearQueueForHandler: the patch for electric-sql/pglite#1046 cannot apply`)
+  }
   const enqueue = queue.enqueue.bind(queue)
   const clear = queue.clearQueueForHandler.bind(queue)
   let owner: number | null = null

@@ -14,6 +14,8 @@ import { postUsageRecords } from '../../src/ingest/usage/producer.js'
 import { ensureAnvil, type RunningService } from '../services/anvil.js'
 import { testWallet } from '../support/chain.js'
 import { withClient } from '../support/database.js'
+import { once } from '../support/once.js'
+import { seededSchedule } from '../support/seeded-schedule.js'
 import { freePort } from '../support/net.js'
 import { startPipeline, type Pipeline } from '../support/pipeline.js'
 import { eventually } from '../support/processes.js'
@@ -34,6 +36,13 @@ describe('attribution, epochs and payouts end to end', () => {
 
   const query = <T>(sql: string, params: unknown[] = []) =>
     withClient(pipeline.database.url, async (db) => (await db.query(sql, params)).rows as T[])
+  /** The newest block the ingester has published: the top of its hot blocks, else its last final block. */
+  const ingestedHeight = async () => {
+    const rows = await query<{ height: number; top: { height: number }[] }>('SELECT height, top FROM ingest_cursor').catch(() => [])
+    if (rows.length === 0) return -1
+    const top = rows[0]!.top
+    return top.length > 0 ? top[top.length - 1]!.height : rows[0]!.height
+  }
 
   beforeAll(async () => {
     anvil = await ensureAnvil({ url: `http://127.0.0.1:${await freePort()}` })
@@ -73,12 +82,17 @@ describe('attribution, epochs and payouts end to end', () => {
     await anvil?.stop()
   })
 
-  it('settles hundreds of inferences through projector crashes, and closes every epoch exactly', async () => {
+  /**
+   * The scenario every test of this file asserts on, run once by whichever test comes first: hundreds of
+   * settlements through projector kills, three forks of published blocks, then every epoch buried and closed.
+   */
+  const scenario = once(async () => {
     const rpc = (method: string, params: unknown[] = []) =>
       fetch(anvil.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) })
+    const schedule = seededSchedule('projector kills')
     let kills = 0
     while (workload!.stats().succeeded.settleInference < TARGET_INFERENCES) {
-      await new Promise((r) => setTimeout(r, 1000 + Math.floor(Math.random() * 2000)))
+      await new Promise((r) => setTimeout(r, schedule.int(1000, 3000)))
       if (kills < 12) {
         await pipeline.processes.project.stop('SIGKILL')
         pipeline.restart('project')
@@ -90,7 +104,9 @@ describe('attribution, epochs and payouts end to end', () => {
     // settlements they held vanish, with their joins and payouts.
     for (let fork = 0; fork < 3; fork++) {
       await rpc('anvil_mine', ['0x1'])
-      await new Promise((r) => setTimeout(r, 2500))
+      const head = Number(((await (await rpc('eth_blockNumber')).json()) as { result: string }).result)
+      // Only a fork of blocks the ingester has already published exercises the undo path.
+      await eventually(async () => ((await ingestedHeight()) >= head ? true : undefined), 60_000, `the ingester at block ${head}`)
       await pipeline.processes.project.stop('SIGKILL')
       await rpc('anvil_reorg', [2, []])
       pipeline.restart('project')
@@ -111,6 +127,11 @@ describe('attribution, epochs and payouts end to end', () => {
     ).catch((err) => {
       throw new Error(`${err.message}\n${pipeline.output()}`)
     })
+    return { kills }
+  })
+
+  it('settles hundreds of inferences through projector crashes, and closes every epoch exactly', async () => {
+    const { kills } = await scenario()
     expect(kills).toBeGreaterThanOrEqual(10)
 
     // Exactly the settlements of the canonical chain: the orphaned ones are undone.
@@ -162,6 +183,7 @@ describe('attribution, epochs and payouts end to end', () => {
   }, 400_000)
 
   it('publishes a computed root on chain, where a claim with its proof succeeds, and flags a wrong root', async () => {
+    await scenario()
     const [paid] = await query<{ epoch: number; root: string; total: string }>(
       `SELECT number AS epoch, root, payout_total::text AS total FROM epoch WHERE status = 'CLOSED' AND root IS NOT NULL ORDER BY number LIMIT 1`,
     )
@@ -197,9 +219,10 @@ describe('attribution, epochs and payouts end to end', () => {
     ).catch((err) => {
       throw new Error(`${err.message}\n${pipeline.output()}`)
     })
-  })
+  }, 400_000)
 
   it('replays the log into a fresh schema with the same digest as the live projection', async () => {
+    await scenario()
     await pipeline.processes.project.stop()
     const replay = spawnSync(process.execPath, ['lib/cli.js', 'replay'], { env: { ...process.env, ...pipeline.env, LOG_LEVEL: 'warn' }, encoding: 'utf8' })
     expect(replay.status, replay.stderr).toBe(0)
@@ -209,5 +232,6 @@ describe('attribution, epochs and payouts end to end', () => {
     expect(result.switched).toBe(true)
     // After the switch, `public` is the rebuilt projection: its digest is the same, and the projector carries on.
     expect(await pipeline.digest()).toBe(result.liveDigest)
-  })
+    pipeline.restart('project') // the other tests may run after this one
+  }, 400_000)
 })

@@ -20,8 +20,8 @@ interface DevRun {
   exited: Promise<number | null>
 }
 
-function startDev(dataDir: string, ports: { gql: number; usage: number }): DevRun {
-  const env = { ...process.env, GQL_PORT: String(ports.gql), USAGE_PORT: String(ports.usage), LOG_LEVEL: 'info' }
+function startDev(dataDir: string, ports: { gql: number; usage: number; metrics: number }): DevRun {
+  const env = { ...process.env, GQL_PORT: String(ports.gql), USAGE_PORT: String(ports.usage), METRICS_PORT: String(ports.metrics), LOG_LEVEL: 'info' }
   for (const name of ['DB_URL', 'KAFKA_BROKERS', 'RPC_ENDPOINT']) delete env[name]
   const child = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir, '--seed', '7'], { env, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -50,7 +50,7 @@ describe('npm start: the embedded pipeline', () => {
 
   it('shows live data, stops cleanly, and resumes after a restart with nothing lost or doubled', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'attrib-dev-'))
-    const ports = { gql: await freePort(), usage: await freePort() }
+    const ports = { gql: await freePort(), usage: await freePort(), metrics: await freePort() }
     const graphql = `http://127.0.0.1:${ports.gql}/graphql`
     const first = startDev(dataDir, ports)
     runs.push(first)

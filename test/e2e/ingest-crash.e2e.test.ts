@@ -13,6 +13,8 @@ import { testWallet } from '../support/chain.js'
 import { withClient } from '../support/database.js'
 import { startPipeline, type Pipeline, type PipelineOptions } from '../support/pipeline.js'
 import { eventually } from '../support/processes.js'
+import { seededSchedule } from '../support/seeded-schedule.js'
+import type { Rng } from '../../src/dev/rng.js'
 
 const services = inject('services')
 const chain = testWallet(services.rpcEndpoint, 8)
@@ -77,8 +79,9 @@ describe('the ingester and projector killed at random moments', () => {
     p.restart(name)
   }
 
-  const randomPause = (minMs: number, maxMs: number) =>
-    new Promise((resolve) => setTimeout(resolve, minMs + Math.random() * (maxMs - minMs)))
+  /** The kill schedule's generator, seeded (and its seed printed) by the test. */
+  let schedule: Rng
+  const randomPause = (minMs: number, maxMs: number) => new Promise((resolve) => setTimeout(resolve, schedule.int(minMs, maxMs)))
 
   /** Every log of this deployment on chain, counted: the projection has them all when its applied ids match. */
   async function protocolLogCount(): Promise<number> {
@@ -125,6 +128,7 @@ describe('the ingester and projector killed at random moments', () => {
   })
 
   it('ends with the same projection as a clean run over the same blocks', async () => {
+    schedule = seededSchedule('ingester and projector kills')
     const crashed = await startPipeline({ ...pipelineOptions(), env: { RPC_RATE_LIMIT } })
     pipelines.push(crashed)
     await eventually(() => cursorHeight(crashed).then((h) => (h >= 0 ? true : undefined)), 30_000, 'the first batch')

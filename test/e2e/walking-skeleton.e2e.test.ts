@@ -51,6 +51,7 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
       TOPIC_NAMESPACE: `e2e-${randomBytes(4).toString('hex')}`,
       PROJECTOR_GROUP: `e2e-${randomBytes(4).toString('hex')}`,
       GQL_PORT: String(port),
+      METRICS_PORT: String(await freePort()),
     }
     processes.push(startCli('ingest', env), startCli('project', env), startCli('serve', env))
   })

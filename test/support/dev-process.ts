@@ -21,7 +21,8 @@ export interface DevProcess {
 
 export async function startDevProcess(dataDir: string, options: { seed: number; env?: Record<string, string> }): Promise<DevProcess> {
   const ports = { gql: await freePort(), usage: await freePort() }
-  const env: NodeJS.ProcessEnv = { ...process.env, GQL_PORT: String(ports.gql), USAGE_PORT: String(ports.usage), LOG_FORMAT: 'json', ...options.env }
+  // METRICS_PORT 0: several dev processes run side by side in the tests, and a taken metrics port stops a start
+  const env: NodeJS.ProcessEnv = { ...process.env, GQL_PORT: String(ports.gql), USAGE_PORT: String(ports.usage), METRICS_PORT: '0', LOG_FORMAT: 'json', ...options.env }
   for (const name of ['DB_URL', 'KAFKA_BROKERS', 'RPC_ENDPOINT']) delete env[name]
   const child = spawn(process.execPath, [CLI, 'dev', '--data-dir', dataDir, '--seed', String(options.seed)], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
   let output = ''

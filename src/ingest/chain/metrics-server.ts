@@ -8,8 +8,10 @@ export interface MetricsServer {
 }
 
 /**
- * Serves the process's Prometheus registry on GET /metrics (the chain ingester's and the projector's). A port
- * already taken is logged and the process carries on without it: its metrics are worth less than its work.
+ * Serves the process's Prometheus registry on GET /metrics (the chain ingester's, and `attrib project`'s). A port
+ * already taken stops the start with an error naming it: an ingester whose metrics silently went missing would
+ * look healthy to nobody (two ingesters on the default 9464 used to go unnoticed this way). METRICS_PORT=0
+ * serves no metrics.
  */
 export async function serveMetrics(port: number, logger: Logger): Promise<MetricsServer | undefined> {
   if (port === 0) return undefined
@@ -26,8 +28,7 @@ export async function serveMetrics(port: number, logger: Logger): Promise<Metric
   try {
     await listen(server, port)
   } catch (err) {
-    logger.error({ err, port }, 'METRICS_PORT is not available: serving no metrics')
-    return undefined
+    throw new Error(`METRICS_PORT ${port} cannot be served (${(err as Error).message}): choose a free port, or 0 for no metrics`, { cause: err })
   }
   logger.info({ url: `http://127.0.0.1:${port}/metrics` }, 'metrics served')
   return { port, close: () => new Promise((resolve) => server.close(() => resolve())) }
