@@ -39,7 +39,7 @@ const usageEnvSchema = z.object({
   /** Records in verification at once over all `POST /usage` clients; a request past it is answered 429. */
   USAGE_VERIFY_BUDGET: int(1).default(8192),
   /** Records in verification at once per source address (or per node authenticated by its own token). */
-  USAGE_VERIFY_BUDGET_PER_CLIENT: int(1).default(2048),
+  USAGE_VERIFY_BUDGET_PER_CLIENT: int(1).default(1024),
   /** Retry-After (seconds) on a 429. */
   USAGE_BUSY_RETRY_AFTER_SECONDS: int(1).default(1),
   /** Records waiting for their node, model or agent, at most, per claimed node... */

@@ -12,7 +12,7 @@ import { LogUnavailable } from './publisher.js'
 /**
  * `POST /usage`: one record, a JSON array, or NDJSON. Answers 202 only after the log has acknowledged every
  * accepted record and every dead letter, 413 for a body over the limit, 429 + Retry-After when the request's
- * records would exceed its client's or the overall verification budget (nothing of it was looked at: send it
+ * records would exceed its client's or the overall verification budget (none of its records was checked: send it
  * again later), 503 + Retry-After when the log (or the database) is unavailable, in which case nothing is
  * confirmed and the client should send the same body again. With USAGE_NODE_TOKENS, a node's own bearer token
  * admits that node's records only, under a budget of its own. Also `GET /healthz` and `GET /metrics`.
