@@ -110,7 +110,9 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
       TOPIC_NAMESPACE: namespace,
       PROJECTOR_GROUP: `${namespace}-projector`,
       CHAIN_ID: String(CHAIN_ID),
-      EPOCH_BLOCKS: String(shape.epochBlocks),
+      // One epoch longer than the chain: the finality marker completes the last block (its settlements' records
+      // join once every event of their block is applied) without closing an epoch before the records arrive.
+      EPOCH_BLOCKS: String(STAGE_EPOCH_BLOCKS),
       INFERENCE_NODE_REGISTRY_ADDRESS: NODE_REGISTRY,
       LOG_LEVEL: 'warn',
     }
@@ -192,6 +194,9 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
  * records arrive would dead-letter them) and with the bench's node key's address as the registered node; the
  * usage records signed with that key, as NDJSON lines.
  */
+/** The projector's epoch length in this stage: no epoch of the backlog ends, so none closes. */
+const STAGE_EPOCH_BLOCKS = 1_000_000_000
+
 async function preloadChain(log: ReturnType<typeof createKafkaLog>, topic: string, shape: BacklogShape) {
   const producer = await log.producer()
   const lines: string[] = []
@@ -207,7 +212,6 @@ async function preloadChain(log: ReturnType<typeof createKafkaLog>, topic: strin
         continue
       }
       const type = record.headers?.[TYPE_HEADER]
-      if (type === 'BlocksFinalized') continue
       chunk.push(type === 'InferenceNodeRegistered' ? withNode(record, nodeAddress) : record)
       chainEvents++
       if (chunk.length >= 500) {

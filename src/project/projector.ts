@@ -162,7 +162,7 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
       if (!waiting.inBlockOf(run[0])) await writeWaiting(Number.POSITIVE_INFINITY)
       await recording.switchTo(hotBlockOf(run[0]))
       const first = run[0].event
-      progress.see(first)
+      for (const item of run) progress.see(item.event) // a run of final settlements spans many blocks
       if (first.type === 'InferenceSettled' && mode === 'whole') {
         const settlements = run.map((i) => i.event as typeof first)
         const { outcomes, accepted } = await acceptSettlements(em, settings, settlements, waiting.ids)
