@@ -40,14 +40,17 @@ export async function startPipeline(options: PipelineOptions) {
     ...options.env,
   }
   const commands = options.commands ?? ['ingest', 'project']
-  const processes = Object.fromEntries(commands.map((c) => [c, startCli(c, env)])) as Record<PipelineCommand, CliProcess>
+  // A METRICS_PORT the test gives is the ingester's: `attrib project` serves metrics on it too, and a taken port
+  // stops a start, so the other processes serve none.
+  const envOf = (command: PipelineCommand) => (command === 'ingest' ? env : { ...env, METRICS_PORT: '0' })
+  const processes = Object.fromEntries(commands.map((c) => [c, startCli(c, envOf(c))])) as Record<PipelineCommand, CliProcess>
   return {
     database,
     env,
     processes,
     /** Replaces a process by a fresh one (after it was killed), as a supervisor would. */
     restart(name: PipelineCommand) {
-      processes[name] = startCli(name, env)
+      processes[name] = startCli(name, envOf(name))
     },
     digest: () => digestOf(database.url),
     output: () => Object.entries(processes).map(([name, p]) => `--- ${name}\n${p.output().slice(-3000)}`).join('\n'),
