@@ -43,7 +43,8 @@ export function epochsPage(root: HTMLElement): () => void {
   const body = h('div')
   root.append(body)
   const load = async () => {
-    const { epochs } = await query<{ epochs: { nodes: EpochRow[] } }>(`{ epochs(first: 50) { nodes { ${EPOCH_FIELDS} } } }`)
+    // 20 a page: each reconciliation is priced at 300 and each payouts count at 100, under the cost limit of 10,000
+    const { epochs } = await query<{ epochs: { nodes: EpochRow[] } }>(`{ epochs(first: 20) { nodes { ${EPOCH_FIELDS} } } }`)
     body.replaceChildren(
       section(
         'Epochs',

@@ -13,7 +13,7 @@ interface ModelRow {
 /** Every model and adapter. */
 export async function modelsPage(root: HTMLElement): Promise<void> {
   const { models } = await query<{ models: { totalCount: number; nodes: ModelRow[] } }>(
-    `{ models(first: 100, orderBy: { field: ID, direction: ASC }) { totalCount nodes { id isAdapter metadataURI owner { id } baseModel { id } adapters(first: 1) { totalCount } } } }`,
+    `{ models(first: 50, orderBy: { field: ID, direction: ASC }) { totalCount nodes { id isAdapter metadataURI owner { id } baseModel { id } adapters(first: 1) { totalCount } } } }`,
   )
   root.append(
     section(
@@ -47,7 +47,7 @@ export async function modelPage(root: HTMLElement, id: string): Promise<void> {
     `query ($id: ID!) {
       model(id: $id) { id isAdapter metadataURI modelBps stakersBps dataBps owner { id }
         baseModel { id datanets(first: 100) { nodes { id } } }
-        datanets(first: 100) { nodes { id metadataURI contributions(first: 1) { totalCount } } }
+        datanets(first: 20) { nodes { id metadataURI contributions(first: 1) { totalCount } } }
         adapters(first: 100) { nodes { id owner { id } } }
         stats(first: 100, orderBy: { field: EPOCH, direction: DESC }) { nodes { epoch inferences fees netFees dataPart } } }
       topContributors(scope: { model: $id }, first: 10) { rank amount attributions contributor { id } }
