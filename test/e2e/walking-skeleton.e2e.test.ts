@@ -1,9 +1,13 @@
 // The whole pipeline on real services: contracts on anvil → `attrib ingest` → Kafka → `attrib project` →
 // PostgreSQL → `attrib serve` → GraphQL over HTTP. Each stage runs as its own process, as in production,
 // so breaking any one of them leaves the datanet missing from the API and fails this test.
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { promisify } from 'node:util'
 import { keccak256, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { repoRoot } from '../../src/repo-root.js'
 import { protocolEnv, testWallet } from '../support/chain.js'
 import { createTestDatabase, withClient } from '../support/database.js'
 import { gql } from '../support/graphql.js'
@@ -53,7 +57,10 @@ describe('walking skeleton: chain → Kafka → Postgres → GraphQL', () => {
       GQL_PORT: String(port),
       METRICS_PORT: String(await freePort()),
     }
-    processes.push(startCli('ingest', env), startCli('project', env), startCli('serve', env))
+    // As an operator would: the schema first (`attrib serve` changes none, and refuses an old one), then the
+    // stages; the metrics port is the ingester's (`attrib project` would serve on it too).
+    await promisify(execFile)(process.execPath, [path.join(repoRoot, 'lib/cli.js'), 'migrate'], { env: { ...process.env, ...env } })
+    processes.push(startCli('ingest', env), startCli('project', { ...env, METRICS_PORT: '0' }), startCli('serve', env))
   })
 
   afterAll(async () => {
