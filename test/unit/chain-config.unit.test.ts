@@ -69,13 +69,16 @@ describe('the chain part of loadConfig', () => {
 
 describe('the API part of loadConfig', () => {
   it('Given no GQL_* limits, then none is set (the server applies its defaults); given them, they reach the API', () => {
-    expect(loadConfig({}).api).toEqual({
+    expect(loadConfig({}).api).toMatchObject({
       port: 4350,
       workers: 1,
       maxDepth: undefined,
       maxCost: undefined,
       maxReadyLag: undefined,
       responseCacheEntries: 1_000,
+      poolSize: 10,
+      statementTimeoutMs: 5_000,
+      preparedStatements: true,
     })
     expect(
       loadConfig({ GQL_MAX_DEPTH: '8', GQL_MAX_COST: '500', GQL_READY_MAX_LAG: '0', GQL_WORKERS: '2', GQL_RESPONSE_CACHE: '0' }).api,
