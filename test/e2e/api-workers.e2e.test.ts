@@ -91,8 +91,10 @@ describe('attrib serve with GQL_WORKERS=2', () => {
     try {
       const [victim, survivor] = childrenOf(serve.child.pid!)
       process.kill(victim, 'SIGKILL')
-      // A kept-alive connection to the dead worker is reset; new ones are served.
-      const answered = () => gql<any>(base + '/graphql', '{ datanets(first: 1) { totalCount } }').then((d) => (d.datanets.totalCount > 0 ? true : undefined))
+      // A kept-alive connection to the dead worker is reset; new ones are served. A connection the primary
+      // handed to the worker as it died is never answered, so each try gives up after 2 s and tries again.
+      const answered = () =>
+        gql<any>(base + '/graphql', '{ datanets(first: 1) { totalCount } }', {}, 2_000).then((d) => (d.datanets.totalCount > 0 ? true : undefined))
       await eventually(answered, 10_000, 'an answer after a worker died')
       const workers = await eventually(async () => {
         const now = childrenOf(serve.child.pid!)

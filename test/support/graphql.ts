@@ -1,7 +1,11 @@
-/** A GraphQL request over real HTTP; throws on transport or GraphQL errors. */
-export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+/**
+ * A GraphQL request over real HTTP; throws on transport or GraphQL errors, or when no answer came within
+ * `timeoutMs` (a connection the server accepted but never answered must fail a probe, not hang it).
+ */
+export async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}, timeoutMs = 60_000): Promise<T> {
   const response = await fetch(url, {
     method: 'POST',
+    signal: AbortSignal.timeout(timeoutMs),
     headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
     body: JSON.stringify({ query, variables }),
   })

@@ -38,16 +38,25 @@ export function startCli(command: string, env: Record<string, string>): CliProce
   }
 }
 
-/** Polls until `probe` returns a value (not undefined), or fails with the last error after `timeoutMs`. */
+/**
+ * Polls until `probe` returns a value (not undefined), or fails with the last error after `timeoutMs`; a probe
+ * that never settles fails it at the deadline too.
+ */
 export async function eventually<T>(probe: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs
   let lastError: unknown
   while (Date.now() < deadline) {
+    let timer: NodeJS.Timeout | undefined
+    const pastDeadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('the last probe did not settle')), Math.max(0, deadline - Date.now()))
+    })
     try {
-      const value = await probe()
+      const value = await Promise.race([probe(), pastDeadline])
       if (value !== undefined) return value
     } catch (err) {
       lastError = err
+    } finally {
+      clearTimeout(timer)
     }
     await new Promise((r) => setTimeout(r, 250))
   }
