@@ -167,17 +167,24 @@ describe('subscriptions across two API instances', () => {
     await withClient(database.url, (db) => db.query('SELECT attrib_undo_blocks($1)', [[hot.hash]]))
 
     await eventually(async () => (subs.rollbackSseA.items.length && subs.rollbackWsB.items.length ? true : undefined), 10_000, 'the rollback')
-    await new Promise((r) => setTimeout(r, 750)) // anything delivered twice would arrive by now
+    // 5. A last settlement, committed after everything above: once every client has it, anything delivered
+    // twice, or late, would have arrived before it (the change feed hands out notices in commit order).
+    const last = { id: keccak256(toHex('live-last')), model: '2', agent: '1' }
+    await withClient(database.url, (db) =>
+      db.query(`INSERT INTO inference ${INFERENCE_COLUMNS} VALUES (${Array.from({ length: 22 }, (_, i) => `$${i + 1}`).join(', ')})`, inferenceValues(f, last.id, last.model, last.agent, 2600)),
+    )
+    const hasLast = (r: Received) => r.items.some((item) => (Object.values(item.data ?? {})[0] as any)?.id === last.id)
+    await eventually(async () => ([subs.allSseA, subs.allWsB, subs.model2WsA, subs.agent1SseB].every(hasLast) ? true : undefined), 10_000, 'the last settlement')
 
     const data = (r: Received) => r.items.map((item) => {
       expect(item.errors).toBeUndefined()
       return Object.values(item.data)[0] as any
     })
-    const all = [...settled.map((s) => s.id), orphan]
+    const all = [...settled.map((s) => s.id), orphan, last.id]
     for (const sub of [subs.allSseA, subs.allWsB]) expect(data(sub).map((i) => i.id)).toEqual(all)
     expect(data(subs.allSseA)[0]).toEqual({ id: settled[0].id, model: { id: '2' }, agent: { id: '1' }, fee: '1000' })
-    expect(data(subs.model2WsA).map((i) => i.id)).toEqual(settled.filter((s) => s.model === '2').map((s) => s.id))
-    expect(data(subs.agent1SseB).map((i) => i.id)).toEqual([...settled.filter((s) => s.agent === '1').map((s) => s.id), orphan])
+    expect(data(subs.model2WsA).map((i) => i.id)).toEqual([...settled.filter((s) => s.model === '2').map((s) => s.id), last.id])
+    expect(data(subs.agent1SseB).map((i) => i.id)).toEqual([...settled.filter((s) => s.agent === '1').map((s) => s.id), orphan, last.id])
 
     const before = f.edges.filter((e) => e.contributorId === X && e.epoch === OPEN_EPOCH).reduce((s, e) => s + e.amount, 0n)
     const expectedEarnings = [

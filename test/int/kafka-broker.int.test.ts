@@ -66,7 +66,7 @@ function decode(partition: number, message: KafkaMessage): Received {
   };
 }
 
-/** Runs a consumer in `groupId` until it has seen `expected` messages, then a little longer to catch extras. */
+/** Runs a consumer in `groupId` until it has seen `expected` messages and the last message of every partition. */
 async function consume(
   topic: string,
   groupId: string,
@@ -92,13 +92,27 @@ async function consume(
       },
     });
     await enough;
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await endOfEveryPartition(topic, received);
     await beforeDisconnect?.(consumer, received);
   } finally {
     clearTimeout(timer);
     await consumer.disconnect();
   }
   return received;
+}
+
+/**
+ * Waits until `received` holds the last message of every partition (its high watermark less one): messages
+ * of a partition arrive in offset order, so an extra copy would be there by then.
+ */
+async function endOfEveryPartition(topic: string, received: Received[]): Promise<void> {
+  const high = (await admin.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, last: Number(o.high) - 1 }));
+  const deadline = Date.now() + 30_000;
+  const reachedEnd = () => high.every(({ partition, last }) => last < 0 || received.some((r) => r.partition === partition && r.offset === last));
+  while (!reachedEnd()) {
+    if (Date.now() > deadline) throw new Error(`the consumer did not reach the end of ${topic}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 function byPartition(received: Received[]): Map<number, Received[]> {

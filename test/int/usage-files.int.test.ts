@@ -82,8 +82,11 @@ describe('usage files', () => {
     expect(bad.detail).toMatch(/^node-a\.ndjson line 21: /)
     expect(letters.records.find((r) => r.value?.toString() === '{"not":"a record"}')?.headers['dl-source']).toBe('file')
 
-    // The half-written line is neither published nor refused while the file may still grow.
-    await new Promise((resolve) => setTimeout(resolve, 1000))
+    // The half-written line is neither published nor refused while the file may still grow: a file written
+    // after it is read, so the folder has been read since.
+    const afterHalfLine = await signMany(2)
+    await writeFile(path.join(dir, 'node-d.ndjson'), lines(afterHalfLine))
+    await allPublished(afterHalfLine, 'a file written after the half line')
     expect(publications().has(growing[2].inferenceId)).toBe(false)
     expect(deadLetters(letters).filter((l) => l.detail.startsWith('node-b.jsonl'))).toEqual([])
     await appendFile(path.join(dir, 'node-b.jsonl'), `${growingLine.slice(50)}\n`)
@@ -111,7 +114,7 @@ describe('usage files', () => {
       await writeFile(path.join(dir, 'node-c.ndjson'), JSON.stringify(lastLine))
       await allPublished([...replacement, lastLine], 'the replaced file and the unterminated last line')
 
-      const all = [...batchA, ...growing, ...whileStopped, ...replacement, lastLine]
+      const all = [...batchA, ...growing, ...afterHalfLine, ...whileStopped, ...replacement, lastLine]
       const counts = publications()
       expect(all.filter((r) => counts.get(r.inferenceId) !== 1).map((r) => [r.inferenceId, counts.get(r.inferenceId)])).toEqual([])
       expect(usageEnvelopes(usage).length).toBe(all.length)

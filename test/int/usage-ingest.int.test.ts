@@ -104,11 +104,12 @@ describe('usage ingestion: validation and authentication', () => {
 
   it('counts refusals per source and reason on /metrics', async () => {
     const forged = { ...(await sign(unsigned(), nodes.impostor)), node: nodes.registered.address.toLowerCase() }
-    await postNdjson([JSON.stringify(forged)])
-    const text = await (await fetch(h.url.replace('/usage', '/metrics'))).text()
-    const count = Number(/attrib_usage_rejected_total\{source="http",reason="bad-signature"\} (\d+)/.exec(text)?.[1])
-    expect(count).toBeGreaterThanOrEqual(6) // five in the corpus, one here
-    expect(text).toMatch(/attrib_usage_records_total\{source="http",outcome="accepted"\} [1-9]/)
+    const metric = async (pattern: RegExp) => Number(pattern.exec(await (await fetch(h.url.replace('/usage', '/metrics'))).text())?.[1] ?? 0)
+    const badSignatures = () => metric(/attrib_usage_rejected_total\{source="http",reason="bad-signature"\} (\d+)/)
+    const accepted = () => metric(/attrib_usage_records_total\{source="http",outcome="accepted"\} (\d+)/)
+    const before = { badSignatures: await badSignatures(), accepted: await accepted() }
+    await postNdjson([JSON.stringify(forged), JSON.stringify(await sign(unsigned()))])
+    expect({ badSignatures: await badSignatures(), accepted: await accepted() }).toEqual({ badSignatures: before.badSignatures + 1, accepted: before.accepted + 1 })
   })
 
   it('takes one record, a JSON array, or NDJSON without its content type', async () => {
@@ -150,8 +151,11 @@ describe('usage ingestion: duplicates and replays', () => {
     const letter = await letterFor((l) => l.eventId === original.inferenceId, 'the conflicting duplicate')
     expect(letter.reason).toBe('conflicting-duplicate')
     expect(JSON.parse(letter.original.toString('utf8'))).toEqual(replay)
-    await eventually(async () => (published(original.inferenceId).length > 0 ? true : undefined), 20_000, 'the original on the usage topic')
-    await new Promise((resolve) => setTimeout(resolve, 1000)) // a second copy, had it been sent, would be here by now
+    // A record of the same model (so the same partition), sent after both replies: once it is on the topic,
+    // a second copy of the original, had one been published, would be before it.
+    const later = await sign(unsigned({ modelId: original.modelId }))
+    expect((await postUsageRecords(h.url, [later], { token: TOKEN })).accepted).toBe(1)
+    await eventually(async () => (published(later.inferenceId).length > 0 ? true : undefined), 20_000, 'the later record on the usage topic')
     expect(published(original.inferenceId).map((e) => e.payload)).toEqual([normaliseUsageRecord(original)])
   })
 
@@ -167,7 +171,11 @@ describe('usage ingestion: records waiting for the projection', () => {
     const record = await sign(unsigned({ timestamp: nowSeconds() }), nodes.arriving)
     const reply = await postUsageRecords(h.url, [record], { token: TOKEN })
     expect(reply.results[0]).toMatchObject({ status: 'pending', inferenceId: record.inferenceId })
-    await new Promise((resolve) => setTimeout(resolve, 1000)) // several recheck rounds
+    // A record of a node never registered, from long before the projection's time, waits too: the recheck
+    // round that refuses it has checked the first record as well, and left it waiting.
+    const refusedLater = await sign(unsigned({ timestamp: nowSeconds() - 7200 }), nodes.unknown)
+    expect((await postUsageRecords(h.url, [refusedLater], { token: TOKEN })).pending).toBe(1)
+    await letterFor((l) => l.eventId === refusedLater.inferenceId, 'the later record refused by a recheck round')
     expect(published(record.inferenceId)).toEqual([])
 
     await registerNode(h.db, nodes.arriving.address, new Date(Date.now() - 5 * 60_000))

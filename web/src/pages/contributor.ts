@@ -1,5 +1,6 @@
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import { query, subscribe } from '../graphql.js'
+import { CONTRIBUTOR, CONTRIBUTOR_EARNINGS, EPOCH_CLOSED } from '../queries.js'
 import { epochChart, formatWei, h, link, section, table, throttle } from '../ui.js'
 
 interface Payout {
@@ -41,9 +42,7 @@ export function contributorPage(root: HTMLElement, id: string): () => void {
   root.append(body)
   const load = async () => {
     const { contributor } = await query<{ contributor: ContributorDetail | null }>(
-      `query ($id: String!) { contributor(id: $id) { id firstSeenBlock earned contributions(first: 1) { totalCount }
-        earnings(first: 100, orderBy: { field: EPOCH, direction: DESC }) { nodes { epoch amount attributions } }
-        payouts(first: 100, orderBy: { field: EPOCH, direction: DESC }) { totalCount nodes { amount asModelOwner asStaker asContributor proof claimedAmount epoch { number root } } } } }`,
+      CONTRIBUTOR,
       { id: account },
     )
     if (!contributor) return void body.replaceChildren(h('p', {}, `No contributor ${id}.`))
@@ -79,6 +78,6 @@ export function contributorPage(root: HTMLElement, id: string): () => void {
   void load()
   // New payouts appear when an epoch closes; earnings change with every attribution.
   const reload = throttle(load, 2_000)
-  const stops = [subscribe('subscription { epochClosed { number } }', {}, reload), subscribe('subscription ($c: String) { contributorEarnings(contributor: $c) { id } }', { c: account }, reload)]
+  const stops = [subscribe(EPOCH_CLOSED, {}, reload), subscribe(CONTRIBUTOR_EARNINGS, { c: account }, reload)]
   return () => stops.forEach((stop) => stop())
 }

@@ -1,4 +1,5 @@
 import { query, subscribe } from '../graphql.js'
+import { EPOCH, EPOCH_CLOSED, EPOCHS } from '../queries.js'
 import { formatWei, h, link, section, table, throttle } from '../ui.js'
 
 interface Reconciliation {
@@ -31,9 +32,6 @@ interface EpochRow {
   reconciliation: Reconciliation
 }
 
-const EPOCH_FIELDS = `number firstBlock lastBlock status inferences fees netFees payoutTotal root rootMatches payouts(first: 1) { totalCount }
-  reconciliation { balanced matchesEpoch netFees modelParts stakersParts dataParts attributed dataToModelOwners dataAwaitingUsage payoutTotal rolledIn rolledOver }`
-
 function balance(r: Reconciliation) {
   return h('span', { class: r.balanced && r.matchesEpoch ? 'ok' : 'bad', 'data-testid': 'reconciled' }, r.balanced && r.matchesEpoch ? 'balanced' : 'does NOT add up')
 }
@@ -43,8 +41,7 @@ export function epochsPage(root: HTMLElement): () => void {
   const body = h('div')
   root.append(body)
   const load = async () => {
-    // 20 a page: each reconciliation is priced at 300 and each payouts count at 100, under the cost limit of 10,000
-    const { epochs } = await query<{ epochs: { nodes: EpochRow[] } }>(`{ epochs(first: 20) { nodes { ${EPOCH_FIELDS} } } }`)
+    const { epochs } = await query<{ epochs: { nodes: EpochRow[] } }>(EPOCHS)
     body.replaceChildren(
       section(
         'Epochs',
@@ -57,13 +54,13 @@ export function epochsPage(root: HTMLElement): () => void {
     )
   }
   void load()
-  return subscribe('subscription { epochClosed { number } }', {}, throttle(load, 1_000))
+  return subscribe(EPOCH_CLOSED, {}, throttle(load, 1_000))
 }
 
 /** One epoch: its money recomputed from the rows, and who was paid. */
 export async function epochPage(root: HTMLElement, number: number): Promise<void> {
   const { epoch } = await query<{ epoch: (EpochRow & { payoutsList: { nodes: { amount: string; account: { id: string } }[] } }) | null }>(
-    `query ($n: Int!) { epoch(number: $n) { ${EPOCH_FIELDS} payoutsList: payouts(first: 100, orderBy: { field: AMOUNT, direction: DESC }) { nodes { amount account { id } } } } }`,
+    EPOCH,
     { n: number },
   )
   if (!epoch) return void root.append(h('p', {}, `No epoch ${number}.`))

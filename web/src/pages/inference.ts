@@ -1,4 +1,5 @@
 import { query } from '../graphql.js'
+import { INFERENCE } from '../queries.js'
 import { formatWei, h, link, section, table } from '../ui.js'
 
 interface InferenceDetail {
@@ -27,9 +28,7 @@ interface InferenceDetail {
 /** One inference: where its fee went, to the wei. */
 export async function inferencePage(root: HTMLElement, id: string): Promise<void> {
   const { inference } = await query<{ inference: InferenceDetail | null }>(
-    `query ($id: String!) { inference(id: $id) { id fee platformFee net modelPart stakersPart dataPart modelBps stakersBps dataBps mode
-      blockNumber epoch settledAt txHash node model { id } modelOwner { id } agent { id }
-      attributions(first: 100) { totalCount nodes { amount weight contributor { id } contribution { id } datanet { id } } } } }`,
+    INFERENCE,
     { id },
   )
   if (!inference) return void root.append(h('p', {}, `No inference ${id}.`))

@@ -1,5 +1,6 @@
 import cytoscape from 'cytoscape'
 import { query } from '../graphql.js'
+import { LINEAGE } from '../queries.js'
 import { formatWei, h, section, short } from '../ui.js'
 
 interface LineageResult {
@@ -7,10 +8,6 @@ interface LineageResult {
   edges: { from: { kind: string; id: string }; to: { kind: string; id: string }; relation: string; amount: string | null }[]
   truncated: boolean
 }
-
-const LINEAGE = `query ($kind: LineageNodeKind!, $id: ID!, $direction: LineageDirection!) {
-  lineage(kind: $kind, id: $id, direction: $direction, depth: 3, fanout: 25, maxEdges: 300) {
-    truncated nodes { kind id depth } edges { from { kind id } to { kind id } relation amount } } }`
 
 const COLORS: Record<string, string> = {
   INFERENCE: '#e07a5f',

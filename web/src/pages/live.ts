@@ -1,8 +1,6 @@
 import { query, subscribe } from '../graphql.js'
+import { FEED_LENGTH, LIVE_FEED, LIVE_REFRESH, LIVE_SETTLEMENTS } from '../queries.js'
 import { formatWei, h, link, section } from '../ui.js'
-
-const INFERENCE_FIELDS = `id fee net dataPart mode blockNumber epoch settledAt model { id isAdapter }
-  attributions(first: 3) { totalCount nodes { amount weight contributor { id } } }`
 
 interface FeedInference {
   id: string
@@ -17,7 +15,6 @@ interface FeedInference {
   attributions: { totalCount: number; nodes: { amount: string; weight: string; contributor: { id: string } }[] }
 }
 
-const FEED_LENGTH = 30
 const REFRESH_AWAITING_MS = 3_000
 
 function feedItem(inference: FeedInference, fresh: boolean): HTMLElement {
@@ -52,19 +49,19 @@ export function livePage(root: HTMLElement): () => void {
       last.remove()
     }
   }
-  const stop = subscribe<{ inferenceSettled: FeedInference }>(`subscription { inferenceSettled { ${INFERENCE_FIELDS} } }`, {}, (data) => {
+  const stop = subscribe<{ inferenceSettled: FeedInference }>(LIVE_SETTLEMENTS, {}, (data) => {
     received++
     counter.textContent = String(received)
     render(data.inferenceSettled, true)
   })
-  void query<{ inferences: { nodes: FeedInference[] } }>(`{ inferences(first: ${FEED_LENGTH}) { nodes { ${INFERENCE_FIELDS} } } }`).then((data) => {
+  void query<{ inferences: { nodes: FeedInference[] } }>(LIVE_FEED).then((data) => {
     for (const inference of [...data.inferences.nodes].reverse()) if (!items.has(inference.id)) render(inference, false)
   })
   // A settlement is announced before its usage record arrives: look again at those still waiting.
   const refresh = setInterval(async () => {
     const waiting = [...items.values()].filter((i) => i.mode === 'AWAITING_USAGE').map((i) => i.id)
     if (!waiting.length) return
-    const data = await query<{ inferences: { nodes: FeedInference[] } }>(`query ($ids: [String!]) { inferences(first: 100, where: { id: { in: $ids } }) { nodes { ${INFERENCE_FIELDS} } } }`, { ids: waiting })
+    const data = await query<{ inferences: { nodes: FeedInference[] } }>(LIVE_REFRESH, { ids: waiting })
     for (const inference of data.inferences.nodes) if (inference.mode !== 'AWAITING_USAGE' && items.has(inference.id)) render(inference, false)
   }, REFRESH_AWAITING_MS)
   return () => {

@@ -1,4 +1,5 @@
 import { query } from '../graphql.js'
+import { MODEL, MODELS } from '../queries.js'
 import { epochChart, formatWei, h, link, section, table } from '../ui.js'
 
 interface ModelRow {
@@ -13,7 +14,7 @@ interface ModelRow {
 /** Every model and adapter. */
 export async function modelsPage(root: HTMLElement): Promise<void> {
   const { models } = await query<{ models: { totalCount: number; nodes: ModelRow[] } }>(
-    `{ models(first: 50, orderBy: { field: ID, direction: ASC }) { totalCount nodes { id isAdapter metadataURI owner { id } baseModel { id } adapters(first: 1) { totalCount } } } }`,
+    MODELS,
   )
   root.append(
     section(
@@ -44,14 +45,7 @@ interface ModelDetail {
 /** A model: what it was trained on, its adapters, who earned from it, and its fees per epoch. */
 export async function modelPage(root: HTMLElement, id: string): Promise<void> {
   const data = await query<{ model: ModelDetail | null; topContributors: { rank: number; amount: string; attributions: number; contributor: { id: string } }[] }>(
-    `query ($id: ID!) {
-      model(id: $id) { id isAdapter metadataURI modelBps stakersBps dataBps owner { id }
-        baseModel { id datanets(first: 100) { nodes { id } } }
-        datanets(first: 20) { nodes { id metadataURI contributions(first: 1) { totalCount } } }
-        adapters(first: 100) { nodes { id owner { id } } }
-        stats(first: 100, orderBy: { field: EPOCH, direction: DESC }) { nodes { epoch inferences fees netFees dataPart } } }
-      topContributors(scope: { model: $id }, first: 10) { rank amount attributions contributor { id } }
-    }`,
+    MODEL,
     { id },
   )
   const model = data.model
