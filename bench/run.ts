@@ -4,14 +4,14 @@ import os from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
-import { DEFAULT_DB_URL } from '../src/config.js'
+import { loadConfig } from '../src/config.js'
 import { openDatabase } from '../src/db/data-source.js'
 import type { Envelope } from '../src/domain/envelope.js'
-import { DEFAULT_FEE_SPLIT } from '../src/domain/fee-split.js'
 import { createKafkaLog } from '../src/log/kafka-log.js'
 import { USAGE_PARTITIONS } from '../src/log/topics.js'
 import { createLogger } from '../src/logger.js'
 import { projectionDigest } from '../src/project/digest.js'
+import { DEFAULT_DB_URL } from '../src/settings.js'
 import { applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
@@ -87,7 +87,7 @@ const adminUrl = process.env.DB_URL ?? DEFAULT_DB_URL
 const resultsDir = fileURLToPath(new URL('../../results/', import.meta.url))
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
 const logger = createLogger('warn', 'bench')
-const settings = { epochBlocks: shape.epochBlocks, defaultFeeSplit: DEFAULT_FEE_SPLIT }
+const settings = { ...loadConfig({}).projection, epochBlocks: shape.epochBlocks }
 const cleanups: (() => Promise<void>)[] = []
 const progress = (message: string) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`)
 

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util'
-import { DEFAULT_DB_URL } from '../src/config.js'
+import { DEFAULT_DB_URL } from '../src/settings.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { measureUsageIngestion, usageIngestionRows } from './usage-ingestion.js'
 

@@ -9,14 +9,9 @@ import { createTerminalLogger, StatusBoard, wantsTerminal } from './dev/terminal
 import { projectionDigest } from './project/digest.js'
 import { replayProjection } from './project/replay.js'
 import { migrateDatabase, projectorTopics, serveApi, startApi, startChainIngester, startProjection, startUsage } from './services.js'
+import { settingsHelp } from './settings-docs.js'
 
-const ENVIRONMENT_HELP = `
-Configuration comes from the environment (see README.md, "Configuration"):
-  DB_URL, KAFKA_BROKERS, TOPIC_NAMESPACE, PROJECTOR_GROUP, PROJECTOR_CONCURRENCY, RPC_ENDPOINT, NETWORK, CHAIN_ID,
-  FINALITY_CONFIRMATIONS, START_BLOCK, *_START_BLOCK, *_ADDRESS (contract addresses), METRICS_PORT,
-  EPOCH_BLOCKS, DEFAULT_FEE_SPLIT, GQL_PORT, GQL_MAX_DEPTH, GQL_MAX_COST, GQL_READY_MAX_LAG, GQL_RESPONSE_CACHE, GQL_WORKERS,
-  GQL_POOL_SIZE, GQL_STATEMENT_TIMEOUT_MS, GQL_PREPARED_STATEMENTS, GQL_MAX_BODY_BYTES, GQL_MAX_TOKENS, GQL_MAX_ALIASES, GQL_MAX_ROOT_FIELDS,
-  USAGE_PORT, USAGE_DIR, USAGE_AUTH_TOKEN, LOG_LEVEL, LOG_FORMAT (json: JSON logs even on a terminal)`
+const ENVIRONMENT_HELP = `\n${settingsHelp()}`
 
 function action(run: (ctx: { config: Config; logger: Logger }) => Promise<unknown>) {
   return async () => {
@@ -88,18 +83,19 @@ program
   .command('dev')
   .description('the whole pipeline in one process on embedded parts (PGlite, embedded log, anvil + workload) unless DB_URL, KAFKA_BROKERS or RPC_ENDPOINT point at real ones')
   .option('--reset', 'delete the embedded data first')
-  .option('--data-dir <dir>', 'where embedded parts keep their data', process.env.DATA_DIR ?? '.data')
+  .option('--data-dir <dir>', 'where embedded parts keep their data (default: DATA_DIR)')
   .option('--seed <n>', 'seed of the workload generator', (v) => Number.parseInt(v, 10), 1)
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action((opts: { reset?: boolean; dataDir: string; seed: number }) =>
+  .action((opts: { reset?: boolean; dataDir?: string; seed: number }) =>
     action(async ({ config, logger }) => {
+      const dataDir = opts.dataDir ?? config.dataDir
       // On a terminal: a status that updates in place, readable warnings, the JSON log in the data folder.
-      const board = wantsTerminal() ? new StatusBoard() : undefined
-      const terminal = board && createTerminalLogger(config.logLevel, opts.dataDir, board)
+      const board = wantsTerminal(config) ? new StatusBoard() : undefined
+      const terminal = board && createTerminalLogger(config.logLevel, dataDir, board)
       if (terminal) board.log(`  logs: ${terminal.logFile}`)
       // Only `attrib dev` loads the embedded parts (PGlite and its WebAssembly, anvil, the workload).
       const { runDev } = await import('./dev/dev-mode.js')
-      await runDev({ dataDir: opts.dataDir, reset: opts.reset ?? false, seed: opts.seed, logger: terminal?.logger ?? logger, board })
+      await runDev({ dataDir, reset: opts.reset ?? false, seed: opts.seed, logger: terminal?.logger ?? logger, board })
     })(),
   )
 

@@ -13,17 +13,12 @@ import { postUsageRecords } from '../ingest/usage/producer.js'
 import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { startApi, startChainIngester, startProjection, startUsage } from '../services.js'
+import { withDevDefaults } from '../settings.js'
 import { ANVIL_DEFAULT_MNEMONIC } from './accounts.js'
 import { answersChainId, startAnvil } from './anvil.js'
 import { startStatus, type StatusBoard } from './terminal.js'
 import { startDevWorkload } from './workload.js'
 
-/**
- * Defaults that make a local chain close an epoch every couple of minutes (production: a day, 10 confirmations).
- * anvil mines each transaction at once and an empty block every second besides ("mixed mining"), so the
- * workload's few transactions a second make about five blocks a second.
- */
-const DEV_DEFAULTS = { EPOCH_BLOCKS: '600', FINALITY_CONFIRMATIONS: '5', HEAD_POLL_INTERVAL_MS: '250' }
 /** The workload's pace: a few actions, so a few inferences, a second. */
 const DEV_WORKLOAD_PACE = { intervalMs: 250, actionsPerTick: 2 }
 /** Ctrl-C exits within this, whatever is in flight: each part gets what is left of it to stop cleanly. */
@@ -85,7 +80,7 @@ export async function runDev(options: DevOptions): Promise<void> {
   process.on('SIGHUP', () => void shutdown('SIGHUP'))
   let status: { stop(): void } | undefined
 
-  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env }
+  const env = withDevDefaults(process.env)
   const embedded: string[] = []
   let notifications: NotificationSource | undefined
   if (base.unset.db) {

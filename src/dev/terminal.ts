@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { setRootSink } from '@subsquid/logger'
 import { destination, multistream, pino } from 'pino'
+import type { Config } from '../config.js'
 import type { Logger } from '../logger.js'
 import { metrics } from '../metrics.js'
 
@@ -10,8 +11,8 @@ import { metrics } from '../metrics.js'
  * it, and the full JSON log in a file of the data folder. Off the terminal (or LOG_FORMAT=json), JSON on stderr
  * as everywhere else.
  */
-export function wantsTerminal(env: NodeJS.ProcessEnv = process.env): boolean {
-  return Boolean(process.stderr.isTTY) && env.LOG_FORMAT !== 'json'
+export function wantsTerminal(config: Pick<Config, 'jsonLogs'>): boolean {
+  return Boolean(process.stderr.isTTY) && !config.jsonLogs
 }
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }

@@ -3,9 +3,6 @@
  * epochs are `number`s, checked to be safe non-negative integers (a chain with more than 2^53 blocks is far off).
  */
 
-/** One day of 2-second blocks (OpenLedger mainnet). */
-export const DEFAULT_EPOCH_BLOCKS = 43_200
-
 export interface BlockRange {
   first: number
   last: number

@@ -13,9 +13,6 @@ export interface FeeSplit {
 
 export const TOTAL_BPS = 10_000
 
-/** Used for a model that has no `FeeSplitSet` at or before the settlement. */
-export const DEFAULT_FEE_SPLIT: FeeSplit = Object.freeze({ modelBps: 3000, stakersBps: 1000, dataBps: 6000 })
-
 export type FeeSplitCheck = { ok: true; value: FeeSplit } | { ok: false; reason: 'invalid-fee-split'; detail: string }
 
 /** Checks a split from the outside world (an event, the configuration): integer bps in range, summing to 10000. */

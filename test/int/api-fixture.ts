@@ -4,10 +4,11 @@
 import type { AddressInfo } from 'node:net'
 import { keccak256, toHex } from 'viem'
 import { startApiServer, type ApiOptions } from '../../src/api/server.js'
+import { loadConfig } from '../../src/config.js'
 import { noticeCommit } from '../../src/db/change-notice.js'
 import { openDatabase } from '../../src/db/data-source.js'
 import { createRng } from '../../src/dev/rng.js'
-import { DEFAULT_FEE_SPLIT, splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
+import { splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
 import { payoutTree, stakersPoolShares } from '../../src/domain/payouts.js'
 import { createLogger } from '../../src/logger.js'
 import { createTestDatabase, withClient } from '../support/database.js'
@@ -17,6 +18,8 @@ export const EPOCH_BLOCKS = 1000
 export const CLOSED_EPOCHS = [0, 1]
 export const OPEN_EPOCH = 2
 export const HEAD = { finalized: 2990, top: 2995 }
+/** The configuration's split when DEFAULT_FEE_SPLIT is unset. */
+const DEFAULT_FEE_SPLIT = loadConfig({}).projection.defaultFeeSplit
 
 export const address = (i: number) => `0x${(0xa000 + i).toString(16).padStart(40, '0')}`
 

@@ -1,7 +1,10 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
-import { DEFAULT_EPOCH_BLOCKS, epochOf, epochRange } from '../../src/domain/epoch.js'
+import { epochOf, epochRange } from '../../src/domain/epoch.js'
+
+/** The configuration's epoch length when EPOCH_BLOCKS is unset. */
+const DEFAULT_EPOCH_BLOCKS = loadConfig({}).projection.epochBlocks
 
 describe('epochs of the default length (43,200 blocks = one day of 2 s blocks)', () => {
   it('Given no EPOCH_BLOCKS in the environment, then the configuration makes an epoch one day of 2 s blocks', () => {

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest'
 import { loadConfig } from '../../src/config.js'
 import { AllocationError } from '../../src/domain/allocate.js'
 import {
-  DEFAULT_FEE_SPLIT,
   equalWeights,
   splitDataPart,
   splitSettlement,
@@ -11,6 +10,9 @@ import {
   type FeeSplit,
   type SettlementSplit,
 } from '../../src/domain/fee-split.js'
+
+/** The configuration's split when DEFAULT_FEE_SPLIT is unset. */
+const DEFAULT_FEE_SPLIT = loadConfig({}).projection.defaultFeeSplit
 
 function accepted(fee: bigint, platformFee: bigint, split: FeeSplit): SettlementSplit {
   const result = splitSettlement(fee, platformFee, split)
@@ -22,6 +24,11 @@ describe('splitSettlement with the default split (3000/1000/6000)', () => {
   it('Given no DEFAULT_FEE_SPLIT in the environment, then the configuration splits 30% model, 10% stakers, 60% data', () => {
     expect(loadConfig({}).projection.defaultFeeSplit).toEqual({ modelBps: 3000, stakersBps: 1000, dataBps: 6000 })
     expect(loadConfig({ DEFAULT_FEE_SPLIT: '5000/0/5000' }).projection.defaultFeeSplit).toEqual({ modelBps: 5000, stakersBps: 0, dataBps: 5000 })
+  })
+
+  it('Given a DEFAULT_FEE_SPLIT not summing to 10000 or not three parts, then loading fails naming the variable', () => {
+    expect(() => loadConfig({ DEFAULT_FEE_SPLIT: '5000/0/4999' })).toThrow(/DEFAULT_FEE_SPLIT/)
+    expect(() => loadConfig({ DEFAULT_FEE_SPLIT: '5000/5000' })).toThrow(/DEFAULT_FEE_SPLIT/)
   })
 
   it('Given fee 1000 and no platform fee, when split, then model 300, stakers 100, data 600', () => {

@@ -2,7 +2,8 @@ import { StandardMerkleTree } from '@openzeppelin/merkle-tree'
 import fc from 'fast-check'
 import { concat, encodeAbiParameters, keccak256, type Hex } from 'viem'
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_FEE_SPLIT, equalWeights, splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
+import { loadConfig } from '../../src/config.js'
+import { equalWeights, splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
 import { payoutTree, reconcileEpoch, stakersPoolShares, verifyPayout } from '../../src/domain/payouts.js'
 
 const address = (byte: string) => `0x${byte.repeat(20)}`
@@ -13,6 +14,8 @@ const ALICE = address('aa')
 const BOB = address('bb')
 const CAROL = address('cc')
 const STAKER = address('55')
+/** The configuration's split when DEFAULT_FEE_SPLIT is unset (3000/1000/6000). */
+const DEFAULT_FEE_SPLIT = loadConfig({}).projection.defaultFeeSplit
 
 /** What OpenZeppelin's MerkleProof.sol does on chain, written out with viem: double-hashed leaf, sorted pairs. */
 function rootFromProof(account: string, amount: bigint, proof: string[]): Hex {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { loadConfig } from '../../src/config.js'
 import { createAdmission } from '../../src/ingest/usage/admission.js'
-import { loadUsageConfig } from '../../src/ingest/usage/config.js'
 import { createPendingQuota } from '../../src/ingest/usage/pending-quota.js'
 
 describe('the verification budget', () => {
@@ -46,8 +46,8 @@ describe('the pending quota', () => {
 describe('USAGE_NODE_TOKENS', () => {
   const node = `0x${'Ab'.repeat(20)}`
   it('Given node=token pairs, then each token maps to its lower-case node', () => {
-    const config = loadUsageConfig({ USAGE_NODE_TOKENS: `${node}=node-token-0123456789, 0x${'11'.repeat(20)}=other-token-0123456789` })
-    expect([...config.nodeTokens]).toEqual([
+    const { usage } = loadConfig({ USAGE_NODE_TOKENS: `${node}=node-token-0123456789, 0x${'11'.repeat(20)}=other-token-0123456789` })
+    expect([...usage.nodeTokens]).toEqual([
       ['node-token-0123456789', node.toLowerCase()],
       ['other-token-0123456789', `0x${'11'.repeat(20)}`],
     ])
@@ -58,6 +58,6 @@ describe('USAGE_NODE_TOKENS', () => {
     ['a short token', `${node}=short`],
     ['a shared token', `${node}=same-token-0123456789,0x${'11'.repeat(20)}=same-token-0123456789`],
   ])('Given %s, then loading fails naming the variable', (_name, value) => {
-    expect(() => loadUsageConfig({ USAGE_NODE_TOKENS: value })).toThrow(/USAGE_NODE_TOKENS/)
+    expect(() => loadConfig({ USAGE_NODE_TOKENS: value })).toThrow(/USAGE_NODE_TOKENS/)
   })
 })

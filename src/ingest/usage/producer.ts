@@ -5,7 +5,6 @@ import { privateKeyToAccount } from 'viem/accounts'
 import { z } from 'zod'
 import { loadConfig } from '../../config.js'
 import { normaliseUsageRecord, unsignedUsageRecordSchema, usageTypedData, type UnsignedUsageRecord, type UsageRecord } from '../../domain/usage-record.js'
-import { loadUsageConfig } from './config.js'
 import type { UsageReply } from './http-source.js'
 
 /**
@@ -65,13 +64,13 @@ const sendOptionsSchema = z.object({
 export async function runUsageSendCommand(options: UsageSendOptions, env: NodeJS.ProcessEnv = process.env): Promise<UsageSendSummary> {
   const config = loadConfig(env)
   const settings = sendOptionsSchema.parse({
-    key: options.key ?? env.USAGE_NODE_KEY,
+    key: options.key ?? config.usage.nodeKey,
     chainId: options.chainId ?? config.chain.chainId,
     nodeRegistry: options.nodeRegistry ?? config.chain.contracts.nodes,
     batch: options.batch ?? 500,
   })
-  const url = options.url ?? `http://127.0.0.1:${loadUsageConfig(env).port}/usage`
-  const token = options.token ?? env.USAGE_AUTH_TOKEN
+  const url = options.url ?? `http://127.0.0.1:${config.usage.port}/usage`
+  const token = options.token ?? config.usage.authToken
   const account = privateKeyToAccount(settings.key as Hex)
   const unsigned = parseUnsignedRecords(await readInput(options.file))
 

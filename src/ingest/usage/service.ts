@@ -5,7 +5,6 @@ import type { Logger } from '../../logger.js'
 import type { Log, TopicSpec } from '../../log/log.js'
 import { retryForever } from '../../log/retry.js'
 import { pipelineTopics, USAGE_PARTITIONS } from '../../log/topics.js'
-import { loadUsageConfig } from './config.js'
 import { startFileSource } from './file-source.js'
 import { startUsageHttpServer } from './http-source.js'
 import { createUsageIngester } from './ingester.js'
@@ -41,11 +40,10 @@ export async function startUsageIngestion(options: {
   logger: Logger
   log: Log
   db: DataSource
-  env?: NodeJS.ProcessEnv
 }): Promise<RunningUsageIngestion> {
   const { config, log, db } = options
+  const { usage } = config
   const logger = options.logger.child({ stage: 'usage-ingest' })
-  const usage = loadUsageConfig(options.env ?? process.env)
   const nodeRegistry = config.chain.contracts.nodes
   if (!nodeRegistry) {
     throw new Error('usage ingestion needs INFERENCE_NODE_REGISTRY_ADDRESS: it is the EIP-712 domain usage records are signed in')
