@@ -47,7 +47,7 @@ export const apiMetrics = {
   }),
   feedConnected: new Gauge({
     name: 'attrib_api_change_feed_connected',
-    help: '1 while the change feed holds its LISTEN connection',
+    help: 'Change feeds holding their LISTEN connection (1 per API process while it listens)',
     registers: [registry],
   }),
 }

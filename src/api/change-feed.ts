@@ -39,6 +39,11 @@ export function startChangeFeed(options: {
   let delay = RETRY_MS.first
   let listening = false
   let generation = 0
+  /** The gauge counts the feeds listening in this process (tests run several API servers in one). */
+  const setListening = (now: boolean) => {
+    if (now !== listening) apiMetrics.feedConnected.inc(now ? 1 : -1)
+    listening = now
+  }
 
   function publish(payload: string, schema: string) {
     let change: Record<string, unknown>
@@ -71,8 +76,7 @@ export function startChangeFeed(options: {
   function retryLater(failed: pg.Client, err?: unknown) {
     if (client !== failed && client !== undefined) return // already replaced
     client = undefined
-    listening = false
-    apiMetrics.feedConnected.set(0)
+    setListening(false)
     failed.removeAllListeners()
     failed.on('error', () => {}) // a late socket error must not crash the process
     failed.end().catch(() => {})
@@ -94,9 +98,8 @@ export function startChangeFeed(options: {
       const [{ schema }] = (await probe.query<{ schema: string }>('SELECT current_schema() AS schema')).rows
       if (closed) return
       stopInProcess = source.listen(CHANGES_CHANNEL, (payload) => publish(payload, schema))
-      apiMetrics.feedConnected.set(1)
       generation++
-      listening = true
+      setListening(true)
       logger.info({ schema }, 'change feed listening (in process)')
     } catch (err) {
       if (closed) return
@@ -126,9 +129,8 @@ export function startChangeFeed(options: {
       await next.query(`LISTEN ${CHANGES_CHANNEL}`)
       if (closed) return void next.end().catch(() => {})
       delay = RETRY_MS.first
-      apiMetrics.feedConnected.set(1)
       generation++
-      listening = true
+      setListening(true)
       logger.info({ schema }, 'change feed listening')
     } catch (err) {
       retryLater(next, err)
@@ -147,12 +149,11 @@ export function startChangeFeed(options: {
     },
     async close() {
       closed = true
-      listening = false
+      setListening(false)
       clearTimeout(retryTimer)
       stopInProcess?.()
       const last = client
       client = undefined
-      apiMetrics.feedConnected.set(0)
       if (last) {
         last.removeAllListeners()
         last.on('error', () => {})

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
@@ -18,6 +19,7 @@ import { ANVIL_DEFAULT_MNEMONIC } from './accounts.js'
 import { answersChainId, startAnvil } from './anvil.js'
 import { startStatus, type StatusBoard } from './terminal.js'
 import { startDevWorkload } from './workload.js'
+import { parseWorkloadState, serializeWorkloadState } from './workload-state.js'
 
 /** The workload's pace: a few actions, so a few inferences, a second. */
 const DEV_WORKLOAD_PACE = { intervalMs: 250, actionsPerTick: 2 }
@@ -117,12 +119,21 @@ export async function runDev(options: DevOptions): Promise<void> {
   cleanups.push({ name: 'usage ingester', stop: () => usage.close() })
   if (protocol) {
     const usageUrl = `http://127.0.0.1:${usage.port}/usage`
+    // The workload's view of what it built is kept next to anvil's state, per deployment: restarted, it carries
+    // on with the same datanets, models and nodes (with none, it would try to register nodes anvil already has,
+    // forever).
+    const workloadStateFile = path.join(options.dataDir, `workload-state-${protocol.datanets.toLowerCase()}.json`)
     const workload = await startDevWorkload({
       rpcEndpoint: config.chain.rpcEndpoint,
       chainId: config.chain.chainId,
       protocol,
       seed: options.seed,
       ...DEV_WORKLOAD_PACE,
+      initialState: existsSync(workloadStateFile) ? parseWorkloadState(readFileSync(workloadStateFile, 'utf8')) : undefined,
+      onStateChange: (state) => {
+        writeFileSync(`${workloadStateFile}.tmp`, serializeWorkloadState(state))
+        renameSync(`${workloadStateFile}.tmp`, workloadStateFile)
+      },
       submitUsage: async (records) => {
         await postUsageRecords(usageUrl, records)
       },

@@ -155,3 +155,12 @@ export function evolve(state: WorkloadState, action: WorkloadAction, createdId?:
     }
   }
 }
+
+/** The state as JSON (ids and amounts as `"<digits>n"`), so `attrib dev` resumes the same world after a restart. */
+export function serializeWorkloadState(state: WorkloadState): string {
+  return JSON.stringify(state, (_key, value: unknown) => (typeof value === 'bigint' ? `${value}n` : value))
+}
+
+export function parseWorkloadState(text: string): WorkloadState {
+  return JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' && /^\d+n$/.test(value) ? BigInt(value.slice(0, -1)) : value)) as WorkloadState
+}

@@ -64,6 +64,10 @@ export interface WorkloadOptions {
   logger: Logger
   /** Told about each failed transaction or usage hand-over, after it is logged. */
   onError?(error: unknown, action: WorkloadAction): void
+  /** What exists on chain already, when the workload resumes on a chain it built before (default: nothing). */
+  initialState?: WorkloadState
+  /** Told the new state after each mined action. */
+  onStateChange?(state: WorkloadState): void
 }
 
 export interface WorkloadStats {
@@ -104,7 +108,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
   const nonces = createNonceTracker(client)
   const planner = createPlanner({ seed: options.seed, actorCount: accounts.length, nodeCount: nodes.length })
 
-  let state: WorkloadState = EMPTY_WORKLOAD_STATE
+  let state: WorkloadState = options.initialState ?? EMPTY_WORKLOAD_STATE
   const stats: WorkloadStats = {
     steps: 0,
     succeeded: Object.fromEntries(WORKLOAD_ACTION_TYPES.map((type) => [type, 0])) as Record<WorkloadActionType, number>,
@@ -151,6 +155,7 @@ export function startWorkload(options: WorkloadOptions): Workload {
       const receipt = await client.waitForTransactionReceipt({ hash, timeout: options.receiptTimeoutMs ?? RECEIPT_TIMEOUT_MS })
       if (receipt.status !== 'success') throw new Error(`${action.type} reverted (tx ${hash})`)
       state = evolve(state, action, createdIdFrom(action, to, receipt.logs))
+      options.onStateChange?.(state)
       stats.succeeded[action.type]++
       logger.debug({ action: action.type, tx: hash, block: Number(receipt.blockNumber) }, 'workload: action mined')
     } catch (error) {

@@ -99,6 +99,12 @@ describe('npm start: the embedded pipeline', () => {
     const [{ dupes }] = await withClient(secondDbUrl, async (db) => (await db.query(
       `SELECT count(*)::int AS dupes FROM (SELECT tx_hash, count(*) FROM datanet GROUP BY tx_hash HAVING count(*) > 1) d`)).rows)
     expect(dupes).toBe(0)
+    // and the workload carries on in the world it built: new settlements, not reverted re-registrations
+    await eventually(
+      async () => (((await withClient(secondDbUrl, (db) => db.query('SELECT count(*)::int AS n FROM inference'))).rows[0].n as number) >= inferencesAfter.length + 3 ? true : undefined),
+      90_000,
+      'settlements after the restart',
+    ).catch((err) => { throw new Error(`${err.message}\n${second.output().slice(-4000)}`) })
     second.child.kill('SIGINT')
     expect(await second.exited).toBe(0)
   }, 400_000)
