@@ -11,6 +11,7 @@ TOTAL=${TOTAL:-2000}
 CHUNK=${CHUNK:-100}
 FIRST_SEED=${FIRST_SEED:-$(date +%s)}
 LOG_DIR=${LOG_DIR:-$(mktemp -d -t arrival-order-soak-XXXX)}
+mkdir -p "$LOG_DIR"
 
 echo "arrival-order soak: $TOTAL chains in chunks of $CHUNK, seeds from $FIRST_SEED, logs in $LOG_DIR"
 start=$(date +%s)

@@ -285,6 +285,21 @@ describe('payouts do not depend on arrival order', () => {
     expect(spec.inferences.get(inferenceId(2))!.mode).toBe('FALLBACK')
   })
 
+  it('a pool rolled over through an epoch without settlements reaches the epoch after it, closed in the same step', async () => {
+    // Found by the soak (seed 20261203): epoch 1 had no row until epoch 0 rolled its pool into it, after the
+    // list of epochs to close was read; epoch 2 closed without it, and epoch 1's pool landed on a closed epoch.
+    const s = new Streams()
+    const genesis = s.block(1)
+    s.event('ModelRegistered', genesis, { modelId: '4', owner: address(54), baseModelId: '0', datanetIds: [], metadataURI: 'hf://m4' })
+    s.event('FeeSplitSet', genesis, { modelId: '4', modelBps: 1000, stakersBps: 1000, dataBps: 8000 })
+    s.settle(1, s.block(2), '4', 1_000n, 0n, '0')
+    s.settle(2, s.block(2 * SCENARIO_EPOCH_BLOCKS + 1), '4', 1_000n, 0n, '0')
+    s.finalize(s.block(3 * SCENARIO_EPOCH_BLOCKS + 1))
+    const { results } = await checkAllOrders(scenarioOf(s, 3 * SCENARIO_EPOCH_BLOCKS + 1, []), 3)
+    // Nobody is staked: each epoch's 100 wei for stakers roll on, through epoch 1 into epoch 2 (closed epochs).
+    expect(results[0].money.epochs.map((e) => [e.number, e.rolledIn, e.rolledOver])).toEqual([[0, '0', '100'], [1, '100', '100'], [2, '100', '200']])
+  })
+
   it('a model registered with no datanets settles, and its data part goes to its owner', async () => {
     const s = new Streams()
     const genesis = s.block(1)

@@ -24,13 +24,20 @@ export async function ensureEpoch(em: EntityManager, epoch: number, epochBlocks:
   return row
 }
 
-/** Closes, oldest first, every open epoch whose last block is final. */
+/**
+ * Closes, oldest first, every open epoch whose last block is final. The next one is looked up after each close:
+ * an epoch without settlements only exists once the one before rolls its pool into it, and it must close (and
+ * roll that pool on) before the epoch after it.
+ */
 export async function closeFinalEpochs(em: EntityManager, finalizedHeight: number, epochBlocks: number): Promise<void> {
-  const due: { number: number; lastBlock: number }[] = await em.query(
-    `SELECT number, last_block AS "lastBlock" FROM epoch WHERE status = 'OPEN' AND last_block <= $1 ORDER BY number`,
-    [finalizedHeight],
-  )
-  for (const epoch of due) await closeEpoch(em, epoch.number, epoch.lastBlock, finalizedHeight, epochBlocks)
+  for (;;) {
+    const [due]: { number: number; lastBlock: number }[] = await em.query(
+      `SELECT number, last_block AS "lastBlock" FROM epoch WHERE status = 'OPEN' AND last_block <= $1 ORDER BY number LIMIT 1`,
+      [finalizedHeight],
+    )
+    if (!due) return
+    await closeEpoch(em, due.number, due.lastBlock, finalizedHeight, epochBlocks)
+  }
 }
 
 async function closeEpoch(em: EntityManager, epoch: number, lastBlock: number, closedAt: number, epochBlocks: number) {
