@@ -2,17 +2,20 @@ import type { TestProject } from 'vitest/node'
 import pg from 'pg'
 import { ensureAnvil } from '../services/anvil.js'
 import { ensureKafka } from '../services/kafka.js'
+import { freePort } from './net.js'
 
 export const DEFAULT_DB_URL = 'postgres://postgres@127.0.0.1:5432/postgres'
 
 /**
  * Starts Apache Kafka and anvil when they are not already reachable (KAFKA_BROKERS, RPC_ENDPOINT), checks
- * PostgreSQL at DB_URL, hands their addresses to the tests, and stops what it started.
+ * PostgreSQL at DB_URL, hands their addresses to the tests, and stops what it started. Without RPC_ENDPOINT the
+ * run starts an anvil of its own on a free port, never one on 8545 that `npm start` or another run may own and stop.
  */
 export default async function setup(project: TestProject) {
   const dbUrl = process.env.DB_URL ?? DEFAULT_DB_URL
   await checkPostgres(dbUrl)
-  const [kafka, anvil] = await Promise.all([ensureKafka(), ensureAnvil()])
+  const rpcEndpoint = process.env.RPC_ENDPOINT ?? `http://127.0.0.1:${await freePort()}`
+  const [kafka, anvil] = await Promise.all([ensureKafka(), ensureAnvil({ url: rpcEndpoint })])
   console.log(
     `services: kafka ${kafka.url} (${kafka.startedHere ? 'started' : 'running'}), ` +
       `anvil ${anvil.url} (${anvil.startedHere ? 'started' : 'running'}), postgres ${dbUrl}`,
