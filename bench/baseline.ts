@@ -32,6 +32,17 @@ import {
 } from '../src/model/index.js'
 
 /**
+ * The baseline keeps the schema squid-typeorm-codegen makes from the entity model with no index removed: an
+ * index on every relation, as a squid user would have it. Ours dropped these for the write path
+ * (db/migrations/1795660000000-EdgeIndexesTheApiUses.js); the baseline's database gets them back.
+ */
+export async function addBaselineIndexes(db: DataSource): Promise<void> {
+  await db.query('CREATE INDEX ON attribution_edge (contributor_id)')
+  await db.query('CREATE INDEX ON attribution_edge (datanet_id)')
+  await db.query('CREATE INDEX ON attribution_edge (epoch, contributor_id)')
+}
+
+/**
  * The comparison point: the same envelopes applied the way a conventional squid handler applies a batch.
  * Per batch it loads the entities the batch refers to, builds typeorm entity objects and aggregates in memory,
  * and saves them with @subsquid/typeorm-store's Store (`insert` / `upsert` of entity arrays, in chunks of

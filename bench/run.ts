@@ -12,7 +12,7 @@ import { USAGE_PARTITIONS } from '../src/log/topics.js'
 import { createLogger } from '../src/logger.js'
 import { projectionDigest } from '../src/project/digest.js'
 import { DEFAULT_DB_URL } from '../src/settings.js'
-import { applyBaselineBatch } from './baseline.js'
+import { addBaselineIndexes, applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
 import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { measureGraphql, measureGraphqlUnderWriteLoad, type GraphqlResults } from './graphql.js'
@@ -318,6 +318,7 @@ async function baselineRun(run: number): Promise<ProjectionRun> {
   const database = await createTestDatabase(adminUrl, `attrib_bench_baseline${run}`)
   if (!flags.keep) cleanups.push(database.drop)
   const db = await openDatabase(database.url, { poolSize: 2 })
+  await addBaselineIndexes(db)
   let events = 0
   let busyMs = 0
   try {

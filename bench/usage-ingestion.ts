@@ -49,7 +49,8 @@ const CHAIN_ID = 31337
 const NODE_REGISTRY = '0x5fbdb2315678afecb367f032d93f642f64180aa3'
 const NODE_KEY = createHash('sha256').update('attribution-indexer bench inference node').digest()
 const IMPOSTOR_KEY = createHash('sha256').update('attribution-indexer bench impostor').digest()
-const HTTP_CONNECTIONS = 4
+// Two bodies of 500 at once fit one client's verification budget (USAGE_VERIFY_BUDGET_PER_CLIENT, 1,024).
+const HTTP_CONNECTIONS = 2
 const RECORDS_PER_REQUEST = 500
 const RECORDS_PER_FILE = 5_000
 const RECORDS_PER_RAW_MESSAGE = 500
@@ -245,7 +246,13 @@ async function send(source: 'http' | 'file' | 'raw', lines: string[], to: { base
       Array.from({ length: HTTP_CONNECTIONS }, async () => {
         while (next < bodies.length) {
           const body = bodies[next++]
-          const { status, text } = await post(`${to.base}/usage`, body, agent)
+          let answer = await post(`${to.base}/usage`, body, agent)
+          // A 429 says when to come back: a well-behaved node does (the flood below is the one that does not).
+          for (let attempt = 1; answer.status === 429 && attempt < 30; attempt++) {
+            await sleep(Number(answer.retryAfter ?? 1) * 1000)
+            answer = await post(`${to.base}/usage`, body, agent)
+          }
+          const { status, text } = answer
           if (status !== 202) throw new Error(`POST /usage answered ${status}: ${text.slice(0, 300)}`)
           const reply = JSON.parse(text) as { accepted: number }
           if (reply.accepted !== RECORDS_PER_REQUEST && reply.accepted !== lines.length % RECORDS_PER_REQUEST) throw new Error(`records not accepted: ${text.slice(0, 300)}`)
@@ -354,12 +361,13 @@ function unsignedRecord(inferenceId: string): UnsignedUsageRecord {
   }
 }
 
-function post(url: string, body: string, agent: Agent): Promise<{ status: number; text: string }> {
+function post(url: string, body: string, agent: Agent): Promise<{ status: number; text: string; retryAfter?: string }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }))
+      const retryAfter = res.headers['retry-after']
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter }))
       res.on('error', reject)
     })
     req.on('error', reject)

@@ -54,9 +54,12 @@ const DATANETS = {
 }
 
 const MODELS = {
+  // Scoped by a datanet or a contributor (or both): their edges are those of their contributions, found by the
+  // edge table's contribution index (it has none by datanet or contributor: entities/settlement.ts).
   attributed: `SELECT i.model_id AS id, sum(e.amount)::text AS amount, count(DISTINCT i.id)::int AS count
     FROM attribution_edge e JOIN inference i ON i.id = e.inference_id
-    WHERE ($1::text IS NULL OR e.datanet_id = $1) AND ($2::text IS NULL OR e.contributor_id = $2)
+    WHERE e.contribution_id IN (SELECT c.id FROM contribution c
+        WHERE ($1::text IS NULL OR c.datanet_id = $1) AND ($2::text IS NULL OR c.contributor_id = $2))
       AND ($3::int IS NULL OR e.epoch = $3)
     GROUP BY i.model_id ORDER BY sum(e.amount) DESC, i.model_id LIMIT $4`,
   fees: `SELECT model_id AS id, sum(net_fees)::text AS amount, sum(inferences)::int AS count FROM model_epoch_stat

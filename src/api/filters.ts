@@ -20,6 +20,11 @@ export type FilterKind =
 export interface FilterColumn {
   sql: string
   kind: FilterKind
+  /**
+   * For a column matched in another table: wraps the condition on `sql` into one on this table's rows, so the
+   * other table's index finds them (attribution edges by contributor, through the contributor's contributions).
+   */
+  within?: (condition: string) => string
 }
 
 export const MAX_IN_VALUES = 500
@@ -51,13 +56,14 @@ export function filterConditions(
     const column = columns[field]
     // The input types are generated from the same names; a miss is a bug, not bad input.
     if (!column) throw new Error(`no filter column for where.${field}`)
+    const wrap = column.within ?? ((condition: string) => condition)
     if (column.kind === 'bool') {
-      conditions.push(`${column.sql} = ${params.add(filter, 'bool')}`)
+      conditions.push(wrap(`${column.sql} = ${params.add(filter, 'bool')}`))
       continue
     }
     for (const [operator, operand] of Object.entries(filter as Record<string, unknown>)) {
       if (operand == null) continue
-      conditions.push(condition(params, field, column, operator, operand))
+      conditions.push(wrap(condition(params, field, column, operator, operand)))
     }
   }
   return conditions

@@ -14,6 +14,10 @@ export interface EpochRow {
   payoutTotal: string
 }
 
+/**
+ * What the epoch's edges attributed is read from the datanets' earnings of the epoch: the same sums, added in
+ * the statement that writes the edges, without reading an epoch's million edges (they have no epoch index).
+ */
 const TOTALS = `SELECT i.*, a.attributed, p.*
   FROM (SELECT count(*)::int AS inferences, coalesce(sum(fee), 0)::text AS fees,
           coalesce(sum(platform_fee), 0)::text AS "platformFees", coalesce(sum(net), 0)::text AS "netFees",
@@ -22,7 +26,7 @@ const TOTALS = `SELECT i.*, a.attributed, p.*
           coalesce(sum(data_part) FILTER (WHERE mode = 'OWNER'), 0)::text AS "dataToModelOwners",
           coalesce(sum(data_part) FILTER (WHERE mode = 'AWAITING_USAGE'), 0)::text AS "dataAwaitingUsage"
         FROM inference WHERE epoch = $1::int) i,
-       (SELECT coalesce(sum(amount), 0)::text AS attributed FROM attribution_edge WHERE epoch = $1::int) a,
+       (SELECT coalesce(sum(amount), 0)::text AS attributed FROM datanet_epoch_stat WHERE epoch = $1::int) a,
        (SELECT coalesce(sum(amount), 0)::text AS "payoutTotal",
           coalesce(sum(as_model_owner), 0)::text AS "payoutsAsModelOwner",
           coalesce(sum(as_staker), 0)::text AS "payoutsAsStaker",

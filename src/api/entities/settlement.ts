@@ -41,6 +41,13 @@ const inference: EntitySpec = {
   },
 }
 
+/**
+ * Attribution edges are indexed by inference and by contribution only (db/migrations, EdgeIndexesTheApiUses):
+ * a contributor's or a datanet's edges are those of its contributions, found through the contribution table's
+ * indexes. A contribution's contributor and datanet never change, so the edge's own copies always agree.
+ */
+const throughContributions = (condition: string) => `t.contribution_id IN (SELECT c.id FROM contribution c WHERE ${condition})`
+
 const attributionEdge: EntitySpec = {
   table: 'attribution_edge',
   columns: `t.id, t.inference_id AS "inferenceId", t.contribution_id AS "contributionId", t.contributor_id AS "contributorId",
@@ -51,16 +58,16 @@ const attributionEdge: EntitySpec = {
   filters: {
     inference: { sql: 't.inference_id', kind: 'hash' },
     contribution: { sql: 't.contribution_id', kind: 'id' },
-    contributor: { sql: 't.contributor_id', kind: 'address' },
-    datanet: { sql: 't.datanet_id', kind: 'id' },
+    contributor: { sql: 'c.contributor_id', kind: 'address', within: throughContributions },
+    datanet: { sql: 'c.datanet_id', kind: 'id', within: throughContributions },
     epoch: { sql: 't.epoch', kind: 'int' },
     amount: { sql: 't.amount', kind: 'bigint' },
   },
   parents: {
     inference: text('t.inference_id'),
     contribution: text('t.contribution_id'),
-    contributor: text('t.contributor_id'),
-    datanet: text('t.datanet_id'),
+    contributor: { sql: 'j.contributor_id', type: 'text', join: 'JOIN contribution j ON j.id = t.contribution_id' },
+    datanet: { sql: 'j.datanet_id', type: 'text', join: 'JOIN contribution j ON j.id = t.contribution_id' },
   },
 }
 

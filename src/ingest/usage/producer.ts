@@ -16,7 +16,7 @@ export async function signUsageRecord(account: LocalAccount, chainId: number, no
   return normaliseUsageRecord({ ...unsigned, node: account.address, signature })
 }
 
-/** A reply other than 202; `retryAfterSeconds` is set on a 503. */
+/** A reply other than 202; `retryAfterSeconds` is set on a 429 or a 503. */
 export class UsagePostError extends Error {
   constructor(readonly status: number, readonly body: string, readonly retryAfterSeconds?: number) {
     super(`POST /usage answered ${status}: ${body.slice(0, 500)}`)
@@ -89,13 +89,16 @@ export async function runUsageSendCommand(options: UsageSendOptions, env: NodeJS
   return summary
 }
 
-/** Sending the same records again is safe (an identical record is a duplicate), so a 503 is simply retried. */
+/**
+ * Sending the same records again is safe (an identical record is a duplicate), so a 503 (the log is down) or a
+ * 429 (the endpoint's verification budget is spent) is retried after the Retry-After it gives.
+ */
 async function postWithRetry(url: string, records: UsageRecord[], token: string | undefined): Promise<UsageReply> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await postUsageRecords(url, records, { token })
     } catch (err) {
-      if (!(err instanceof UsagePostError) || err.status !== 503 || attempt === MAX_ATTEMPTS) throw err
+      if (!(err instanceof UsagePostError) || ![429, 503].includes(err.status) || attempt === MAX_ATTEMPTS) throw err
       await new Promise((resolve) => setTimeout(resolve, (err.retryAfterSeconds ?? 1) * 1000))
     }
   }

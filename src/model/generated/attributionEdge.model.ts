@@ -1,5 +1,5 @@
 import {PrimaryColumn as PrimaryKey_} from "typeorm"
-import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, Index as Index_, ManyToOne as ManyToOne_, BigIntColumn as BigIntColumn_, IntColumn as IntColumn_} from "@subsquid/typeorm-store"
+import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, ManyToOne as ManyToOne_, Index as Index_, BigIntColumn as BigIntColumn_, IntColumn as IntColumn_} from "@subsquid/typeorm-store"
 import {Inference} from "./inference.model.js"
 import {Contribution} from "./contribution.model.js"
 import {Contributor} from "./contributor.model.js"
@@ -8,7 +8,6 @@ import {Datanet} from "./datanet.model.js"
 /**
  * What one contribution earned from one inference.
  */
-@Index_(["epoch", "contributor"], {unique: false})
 @Entity_()
 export class AttributionEdge {
     constructor(props?: Partial<AttributionEdge>) {
@@ -29,11 +28,9 @@ export class AttributionEdge {
     @ManyToOne_(() => Contribution, {nullable: true, createForeignKeyConstraints: false})
     contribution!: Contribution
 
-    @Index_()
     @ManyToOne_(() => Contributor, {nullable: true, createForeignKeyConstraints: false})
     contributor!: Contributor
 
-    @Index_()
     @ManyToOne_(() => Datanet, {nullable: true, createForeignKeyConstraints: false})
     datanet!: Datanet
 

@@ -1,0 +1,117 @@
+// attribution_edge keeps only the indexes the API reads by (db/migrations/1795660000000-EdgeIndexesTheApiUses.js):
+// every statement the API runs on it must still find its rows through one. Each statement is explained as it
+// runs, with sequential scans priced out (enable_seqscan = off): a plan that still reads the whole edge table
+// had no index to use, which on 8M edges is a statement of seconds.
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { topContributors, topDatanets, topModels } from '../../src/api/analytics.js'
+import { entities } from '../../src/api/entities/index.js'
+import { walkLineage, LINEAGE_RELATIONS } from '../../src/api/lineage.js'
+import { countByParent, countRows, listPage, listPagesByParent } from '../../src/api/listing.js'
+import { createLoaders } from '../../src/api/loaders.js'
+import { reconcileEpochRows, type EpochRow } from '../../src/api/reconciliation.js'
+import type { Sql } from '../../src/api/sql.js'
+import { openDatabase } from '../../src/db/data-source.js'
+import { createTestDatabase } from '../support/database.js'
+import { CLOSED_EPOCHS, generateFixture, seedFixture, type Fixture } from './api-fixture.js'
+
+const services = inject('services')
+
+type Plan = { 'Node Type': string; 'Relation Name'?: string; Plans?: Plan[] }
+
+function edgeTableScans(plan: Plan): number {
+  const own = plan['Node Type'] === 'Seq Scan' && plan['Relation Name'] === 'attribution_edge' ? 1 : 0
+  return own + (plan.Plans ?? []).reduce((n, child) => n + edgeTableScans(child), 0)
+}
+
+describe('attribution edges: the API reads them by index', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let client: pg.Client
+  let fixture: Fixture
+  /** The statements on attribution_edge run since the last `take()`, each with how often its plan scans the table. */
+  let explained: { text: string; scans: number }[] = []
+
+  /** The API's Sql, explaining each statement before running it on the same connection. */
+  const sql: Sql = {
+    statements: 0,
+    async query<T>(text: string, params: unknown[] = []) {
+      if (text.includes('attribution_edge')) {
+        const { rows } = await client.query(`EXPLAIN (FORMAT JSON) ${text}`, params)
+        explained.push({ text, scans: edgeTableScans(rows[0]['QUERY PLAN'][0].Plan) })
+      }
+      return (await client.query(text, params)).rows as T[]
+    },
+  }
+  const take = () => {
+    const taken = explained
+    explained = []
+    return taken
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase(services.dbUrl)
+    await (await openDatabase(database.url)).destroy()
+    fixture = generateFixture(300)
+    await seedFixture(database.url, fixture)
+    client = new pg.Client({ connectionString: database.url })
+    await client.connect()
+    await client.query('ANALYZE')
+    await client.query('SET enable_seqscan = off')
+  })
+  afterAll(async () => {
+    await client?.end()
+    await database?.drop()
+  })
+
+  it('keeps three indexes on the edge table: its key, inference and contribution', async () => {
+    const { rows } = await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'attribution_edge' ORDER BY indexdef`)
+    const columns = rows.map((r) => /\((.*)\)$/.exec(r.indexdef)![1]).sort()
+    expect(columns).toEqual(['contribution_id', 'id', 'inference_id'])
+  })
+
+  it('lists, counts and pages the edges of a contributor, a datanet, a contribution and an inference through an index', async () => {
+    const spec = entities.AttributionEdge
+    const edge = fixture.edges[0]
+    const parents = { contributor: edge.contributorId, datanet: edge.datanetId, contribution: edge.contributionId, inference: edge.inferenceId }
+    for (const [relation, id] of Object.entries(parents)) {
+      const where = { [relation]: { eq: id } }
+      const page = await listPage(sql, spec, { first: 10, where })
+      expect(page.nodes.length, relation).toBeGreaterThan(0)
+      expect(page.nodes.every((n) => n[`${relation}Id`] === id), relation).toBe(true)
+      await countRows(sql, spec, { where })
+      const [children] = await listPagesByParent(sql, spec, relation, [id], { first: 10 }, [], async () => 0)
+      expect(children.nodes.map((n) => n.id), relation).toEqual(page.nodes.map((n) => n.id))
+      const [count] = await countByParent(sql, spec, relation, [id], null)
+      expect(count, relation).toBe(fixture.edges.filter((e) => (e as unknown as Record<string, string>)[`${relation}Id`] === id).length)
+      await listPage(sql, spec, { first: 10, where: { [relation]: { in: [id] } } })
+    }
+    const statements = take()
+    expect(statements.length).toBeGreaterThanOrEqual(20)
+    expect(statements.filter((s) => s.scans > 0).map((s) => s.text)).toEqual([])
+  })
+
+  it('answers rankings, earnings, lineage and reconciliation without reading the whole edge table', async () => {
+    const edge = fixture.edges[0]
+    for (const epoch of [undefined, CLOSED_EPOCHS[0]]) {
+      expect((await topModels(sql, { contributor: edge.contributorId, epoch }, 10)).length).toBeGreaterThan(0)
+      expect((await topModels(sql, { datanet: edge.datanetId, epoch }, 10)).length).toBeGreaterThan(0)
+      await topDatanets(sql, { contributor: edge.contributorId, epoch }, 10)
+      await topContributors(sql, { datanet: edge.datanetId, epoch }, 10)
+    }
+    await createLoaders(sql).earned('contribution').load(edge.contributionId)
+    const walk = { depth: 2, fanout: 50, maxEdges: 500, relations: LINEAGE_RELATIONS }
+    await walkLineage(sql, { ...walk, kind: 'INFERENCE', id: edge.inferenceId, direction: 'UPSTREAM' })
+    await walkLineage(sql, { ...walk, kind: 'CONTRIBUTION', id: edge.contributionId, direction: 'DOWNSTREAM' })
+    const { rows: [epoch] } = await client.query<EpochRow>(
+      `SELECT id, status, inferences, fees, platform_fees AS "platformFees", net_fees AS "netFees", stakers_pool AS "stakersPool",
+         rolled_in AS "rolledIn", rolled_over AS "rolledOver", payout_total AS "payoutTotal" FROM epoch WHERE id = $1`,
+      [String(CLOSED_EPOCHS[0])],
+    )
+    const reconciliation = await reconcileEpochRows(sql, epoch)
+    expect(reconciliation.balanced).toBe(true)
+    expect(reconciliation.attributed).toBe(fixture.edges.filter((e) => e.epoch === CLOSED_EPOCHS[0]).reduce((sum, e) => sum + e.amount, 0n).toString())
+    const statements = take()
+    expect(statements.length).toBeGreaterThanOrEqual(5)
+    expect(statements.filter((s) => s.scans > 0).map((s) => s.text)).toEqual([])
+  })
+})
