@@ -30,6 +30,7 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --smoke         2000 inferences, 1 run: checks the harness still works (CI)
   --cpu-prof      run the projector under node --cpu-prof (profiles in bench/results/profiles/)
   --keep          keep the databases and topics afterwards
+  --projection-only  stop after the projector runs, keeping the last one's database (printed) for graphql.js or the explorer
   --graphql-seconds N  autocannon time per GraphQL query, 50 connections, on the last run's projection (default 20; 3 with --smoke)
   --chain-blocks N     chain ingestion: blocks of protocol events pre-filled on a private anvil (default 500; 20 with --smoke)
   --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
@@ -46,6 +47,7 @@ const { values: flags } = parseArgs({
     smoke: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    'projection-only': { type: 'boolean', default: false },
     'graphql-seconds': { type: 'string' },
     'chain-blocks': { type: 'string' },
     'chain-events-per-block': { type: 'string' },
@@ -125,6 +127,10 @@ async function main() {
     live.push(result.run)
     lastLive = result.database
     progress(`projector run ${run}: ${rate(result.run.events, result.run.seconds)} events/s`)
+  }
+  if (flags['projection-only']) {
+    console.log(`projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s; peak RSS ${((live[runs - 1].peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB; projection kept in ${lastLive!.url}`)
+    return
   }
 
   progress('replay of the last run')
@@ -220,7 +226,7 @@ function projectorEnv(namespace: string, dbUrl: string, group: string): Record<s
 /** `attrib project` from offset zero into a fresh database until the backlog is applied and its epochs closed. */
 async function projectorRun(namespace: string, run: number, ends: Map<string, bigint>) {
   const database = await createTestDatabase(adminUrl, `attrib_bench_live${run}`)
-  if (!flags.keep) cleanups.push(database.drop)
+  if (!flags.keep && !flags['projection-only']) cleanups.push(database.drop)
   await (await openDatabase(database.url, { poolSize: 2 })).destroy() // migrate now, so the run measures projection
   const statements = await statementProfile(database.url)
   const group = `${namespace}-run${run}`

@@ -6,8 +6,8 @@
  *   earned sums, lineage downstream of a contribution), and through contributions those of a contributor or a
  *   datanet (src/api/entities/settlement.ts; the topModels ranking scoped by either).
  * The indexes on contributor_id, datanet_id and (epoch, contributor_id) go: every contributor, datanet and epoch
- * total the API serves is read from the per-epoch earnings tables, and an epoch's reconciliation reads its
- * attributed total from datanet_epoch_stat. Measured on 1M edge rows: 6 B-trees 15.1 s, 2 B-trees 5.2 s.
+ * total the API serves is read from the per-epoch earnings tables, and an epoch's reconciliation sums its edges
+ * through the epoch's inferences. Measured on 1M edge rows: 6 B-trees 15.1 s, 2 B-trees 5.2 s.
  * Index names are unqualified: `attrib replay` migrates a schema of its own.
  */
 export class EdgeIndexesTheApiUses1795660000000 {
