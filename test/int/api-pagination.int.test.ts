@@ -4,7 +4,7 @@ import { keccak256, toHex } from 'viem'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { withClient } from '../support/database.js'
 import { gql } from '../support/graphql.js'
-import { post, startSeededApi, type Fixture, type Inference } from './api-fixture.js'
+import { changeProjection, post, startSeededApi, type Fixture, type Inference } from './api-fixture.js'
 
 const services = inject('services')
 
@@ -115,10 +115,13 @@ describe('cursor pagination', () => {
       const { ids } = await walkForward({}, insertNewest)
       // Newest first: rows inserted after the first page sort before its cursor, so the walk must not see them.
       expect(ids).toEqual([...f.inferences].sort(newestFirst).map((i) => i.id))
+      // Announced as a projection writer would, so the response cache serves none of the walk's pages again.
+      await changeProjection(api, 'SELECT 1', [])
       const { ids: again } = await walkForward({})
       expect(again).toHaveLength(1500 + fresh.length)
     } finally {
-      await withClient(api.dbUrl, (db) => db.query('DELETE FROM inference WHERE id = ANY($1)', [fresh]))
+      // Announced too: a cached page of the 1,530 rows would otherwise outlive them (a later walk saw 16 pages).
+      await changeProjection(api, 'DELETE FROM inference WHERE id = ANY($1)', [fresh])
     }
   })
 
