@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import pg from 'pg'
 import { chromium } from 'playwright-core'
 import { freePort } from '../src/free-port.js'
+import { waitUntilReady } from './graphql.js'
 import { startAttrib } from './measure.js'
 
 const { values } = parseArgs({ options: { 'db-url': { type: 'string' }, runs: { type: 'string', default: '5' } } })
@@ -47,12 +48,7 @@ const api = startAttrib(['serve'], { DB_URL: dbUrl, GQL_PORT: String(port), LOG_
 const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] })
 try {
   const base = `http://127.0.0.1:${port}`
-  for (let i = 0; ; i++) {
-    if (api.child.exitCode != null) throw new Error(`attrib serve exited:\n${api.stderr()}`)
-    if (await fetch(`${base}/healthz`).then((r) => r.status < 500, () => false)) break
-    if (i > 300) throw new Error('attrib serve did not answer within 60 s')
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
+  await waitUntilReady(base, 1, api)
   for (const page of await pages()) {
     const times: number[] = []
     for (let run = 0; run < runs; run++) {

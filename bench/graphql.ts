@@ -236,7 +236,7 @@ async function requestBodies(dbUrl: string, allowEmpty: boolean): Promise<Map<st
 }
 
 /** Ready once every worker listens for changes (each worker counts 1 in the summed gauge). */
-async function waitUntilReady(baseUrl: string, workers: number, api: ReturnType<typeof startAttrib>): Promise<void> {
+export async function waitUntilReady(baseUrl: string, workers: number, api: ReturnType<typeof startAttrib>): Promise<void> {
   const deadline = Date.now() + 60_000
   for (;;) {
     if (api.child.exitCode != null) throw new Error(`attrib serve exited (${api.child.exitCode}):\n${api.stderr()}`)

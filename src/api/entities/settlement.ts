@@ -47,6 +47,7 @@ const inference: EntitySpec = {
  * indexes. A contribution's contributor and datanet never change, so the edge's own copies always agree.
  */
 const throughContributions = (condition: string) => `t.contribution_id IN (SELECT c.id FROM contribution c WHERE ${condition})`
+const ofContribution = (column: string) => ({ sql: `j.${column}`, type: 'text' as const, join: 'JOIN contribution j ON j.id = t.contribution_id' })
 
 const attributionEdge: EntitySpec = {
   table: 'attribution_edge',
@@ -66,8 +67,8 @@ const attributionEdge: EntitySpec = {
   parents: {
     inference: text('t.inference_id'),
     contribution: text('t.contribution_id'),
-    contributor: { sql: 'j.contributor_id', type: 'text', join: 'JOIN contribution j ON j.id = t.contribution_id' },
-    datanet: { sql: 'j.datanet_id', type: 'text', join: 'JOIN contribution j ON j.id = t.contribution_id' },
+    contributor: ofContribution('contributor_id'),
+    datanet: ofContribution('datanet_id'),
   },
 }
 
