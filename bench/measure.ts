@@ -7,6 +7,14 @@ import pg from 'pg'
 const CLI = fileURLToPath(new URL('../../../lib/cli.js', import.meta.url))
 const SAMPLE_MS = 200
 
+/**
+ * Node flags that write a --cpu-prof profile of an `attrib` command into `dir` when it is stopped: the commands
+ * the bench profiles have no SIGTERM handler, and node writes a profile only when the process exits by itself.
+ */
+export function cpuProfileArgs(dir: string): string[] {
+  return ['--cpu-prof', '--cpu-prof-dir', dir, '--import', new URL('./exit-on-sigterm.js', import.meta.url).href]
+}
+
 /** `attrib <args>` from the build (lib/), with the given environment; stderr (its JSON logs) kept for errors. */
 export function startAttrib(args: string[], env: Record<string, string>, nodeArgs: string[] = []) {
   const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })

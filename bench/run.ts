@@ -14,7 +14,7 @@ import { projectionDigest } from '../src/project/digest.js'
 import { DEFAULT_DB_URL } from '../src/settings.js'
 import { addBaselineIndexes, applyBaselineBatch } from './baseline.js'
 import { ATTRIBUTIONS_PER_INFERENCE, backlog, type BacklogShape } from './generate.js'
-import { median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
+import { cpuProfileArgs, median, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { measureGraphql, measureGraphqlUnderWriteLoad, type GraphqlResults } from './graphql.js'
 import { measureChainIngestion, type ChainIngestionResult } from './chain-ingestion.js'
 import { statementProfile, type StatementTime } from './pg-statements.js'
@@ -230,9 +230,7 @@ async function projectorRun(namespace: string, run: number, ends: Map<string, bi
   await (await openDatabase(database.url, { poolSize: 2 })).destroy() // migrate now, so the run measures projection
   const statements = await statementProfile(database.url)
   const group = `${namespace}-run${run}`
-  const nodeArgs = flags['cpu-prof']
-    ? ['--cpu-prof', '--cpu-prof-dir', `${resultsDir}profiles`, '--import', new URL('./exit-on-sigterm.js', import.meta.url).href]
-    : []
+  const nodeArgs = flags['cpu-prof'] ? cpuProfileArgs(`${resultsDir}profiles`) : []
   const started = Date.now()
   const projector = startAttrib(['project'], { ...projectorEnv(namespace, database.url, group), LOG_LEVEL: 'info' }, nodeArgs)
   let consumingSince: number | undefined

@@ -18,7 +18,7 @@ import { USAGE_PARTITIONS } from '../src/log/topics.js'
 import { createLogger } from '../src/logger.js'
 import { createTestDatabase } from '../test/support/database.js'
 import { backlog, NODE_ADDRESS, type BacklogShape } from './generate.js'
-import { sampleRss, startAttrib, waitUntilDrained } from './measure.js'
+import { cpuProfileArgs, sampleRss, startAttrib, waitUntilDrained } from './measure.js'
 import { deleteTopics } from './services.js'
 
 /**
@@ -42,6 +42,8 @@ export interface UsageIngestionOptions {
   /** Seconds of flood (and as long again of the node posting alone before it). */
   floodSeconds: number
   keep?: boolean
+  /** Profile the usage ingester (node --cpu-prof) into this directory. */
+  cpuProfileDir?: string
   progress?(message: string): void
 }
 
@@ -131,7 +133,7 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'attrib-bench-usage-'))
     cleanups.push(() => rm(dir, { recursive: true, force: true }))
     const port = await freePort()
-    const ingester = startAttrib(['ingest-usage'], { ...env, USAGE_PORT: String(port), USAGE_DIR: dir, USAGE_DIR_POLL_MS: '100', USAGE_FILE_SETTLE_MS: '0' })
+    const ingester = startAttrib(['ingest-usage'], { ...env, USAGE_PORT: String(port), USAGE_DIR: dir, USAGE_DIR_POLL_MS: '100', USAGE_FILE_SETTLE_MS: '0' }, options.cpuProfileDir ? cpuProfileArgs(options.cpuProfileDir) : [])
     cleanups.push(ingester.stop)
     const rss = sampleRss(ingester.child)
     const base = `http://127.0.0.1:${port}`

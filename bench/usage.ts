@@ -3,9 +3,13 @@ import { DEFAULT_DB_URL } from '../src/settings.js'
 import { ensureKafka } from '../test/services/kafka.js'
 import { measureUsageIngestion, usageIngestionRows } from './usage-ingestion.js'
 
-/** The usage-ingestion stage of `npm run bench` alone: `node bench/dist/bench/usage.js [--records N] [--flood-seconds S] [--keep]`. */
+/**
+ * The usage-ingestion stage of `npm run bench` alone:
+ * `node bench/dist/bench/usage.js [--records N] [--flood-seconds S] [--cpu-prof DIR] [--keep]`
+ * (--cpu-prof: profile the usage ingester into DIR).
+ */
 const { values: flags } = parseArgs({
-  options: { records: { type: 'string' }, 'flood-seconds': { type: 'string' }, keep: { type: 'boolean', default: false } },
+  options: { records: { type: 'string' }, 'flood-seconds': { type: 'string' }, 'cpu-prof': { type: 'string' }, keep: { type: 'boolean', default: false } },
 })
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim())
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1'
@@ -17,6 +21,7 @@ try {
     records: Number(flags.records ?? 30_000),
     floodSeconds: Number(flags['flood-seconds'] ?? 15),
     keep: flags.keep,
+    cpuProfileDir: flags['cpu-prof'],
     progress: (message) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`),
   })
   console.log(JSON.stringify(result, null, 2))

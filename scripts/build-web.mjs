@@ -1,16 +1,21 @@
-// Bundles the web explorer (web/) into lib/web/ for the API to serve at `/`: one script and one stylesheet,
-// every dependency (cytoscape, @openzeppelin/merkle-tree) included, so the pages load nothing from elsewhere.
+// Bundles the web explorer (web/) into lib/web/ for the API to serve at `/`: its script, the chunks only some
+// pages load (cytoscape, for the lineage page) and one stylesheet, every dependency included, so the pages
+// load nothing from elsewhere.
 import { build } from 'esbuild'
-import { copyFile, mkdir } from 'node:fs/promises'
+import { copyFile, mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..')
 const out = path.join(root, 'lib/web')
+await rm(path.join(out, 'explorer'), { recursive: true, force: true })
 await mkdir(path.join(out, 'explorer'), { recursive: true })
 await build({
   entryPoints: [path.join(root, 'web/src/main.ts')],
-  outfile: path.join(out, 'explorer/app.js'),
+  outdir: path.join(out, 'explorer'),
+  entryNames: 'app',
+  chunkNames: 'chunk-[hash]',
+  splitting: true,
   bundle: true,
   format: 'esm',
   platform: 'browser',

@@ -15,9 +15,8 @@ export interface EpochRow {
 }
 
 /**
- * What the epoch's edges attributed is summed over the edges themselves, found through the epoch's inferences
- * (the edge table has no epoch index: db/migrations/1795660000000-EdgeIndexesTheApiUses.js), so a wei out of
- * place in any edge shows.
+ * What the epoch's edges attributed is summed over the edges themselves, so a wei out of place in any edge
+ * shows; the edges of an epoch are found by its block ranges (db/migrations/1795670000000-EdgeEpochRanges.js).
  */
 const TOTALS = `SELECT i.*, a.attributed, p.*
   FROM (SELECT count(*)::int AS inferences, coalesce(sum(fee), 0)::text AS fees,
@@ -27,8 +26,7 @@ const TOTALS = `SELECT i.*, a.attributed, p.*
           coalesce(sum(data_part) FILTER (WHERE mode = 'OWNER'), 0)::text AS "dataToModelOwners",
           coalesce(sum(data_part) FILTER (WHERE mode = 'AWAITING_USAGE'), 0)::text AS "dataAwaitingUsage"
         FROM inference WHERE epoch = $1::int) i,
-       (SELECT coalesce(sum(e.amount), 0)::text AS attributed FROM inference x JOIN attribution_edge e ON e.inference_id = x.id
-        WHERE x.epoch = $1::int) a,
+       (SELECT coalesce(sum(amount), 0)::text AS attributed FROM attribution_edge WHERE epoch = $1::int) a,
        (SELECT coalesce(sum(amount), 0)::text AS "payoutTotal",
           coalesce(sum(as_model_owner), 0)::text AS "payoutsAsModelOwner",
           coalesce(sum(as_staker), 0)::text AS "payoutsAsStaker",

@@ -66,6 +66,16 @@ export function startEpochCloser(options: {
       await noticeCommit(em)
     })
     logger.info({ finalizedHeight: state.height, epochs: due.n }, 'epochs closed')
+    await summariseEdgeRanges()
+  }
+
+  /**
+   * A closed epoch's edges are all written: summarising the edge table's new block ranges now lets its
+   * reconciliation read only them (db/migrations/1795670000000-EdgeEpochRanges.js). Autovacuum would do it in
+   * time, where it runs; this does not wait for it. Only the pages written since the last close are read.
+   */
+  async function summariseEdgeRanges(): Promise<void> {
+    await db.query("SELECT brin_summarize_new_values('attribution_edge_epoch_ranges')")
   }
 
   // Each tick tries again, so a database outage only delays a close (and is counted as one).

@@ -90,7 +90,8 @@ describe('the explorer and GraphiQL in a browser, on `attrib dev`', () => {
 
     // The other pages render from the same API.
     await page.goto(`${dev.baseUrl}/#/epochs`)
-    await page.locator('[data-testid=reconciled]').first().waitFor({ timeout: 10_000 })
+    await page.locator('[data-testid=epochs][data-reconciled=true]').waitFor({ timeout: 10_000 })
+    expect(await page.locator('[data-testid=epochs] [data-testid=reconciled].ok').count()).toBeGreaterThan(0)
     expect(await page.locator('[data-testid=epochs] .bad').count()).toBe(0)
     await page.screenshot({ path: path.join(shots, 'epochs.png') })
     await page.goto(`${dev.baseUrl}/#/model/1`)

@@ -63,10 +63,10 @@ describe('attribution edges: the API reads them by index', () => {
     await database?.drop()
   })
 
-  it('keeps three indexes on the edge table: its key, inference and contribution', async () => {
+  it('keeps three B-trees on the edge table (its key, inference and contribution) and the block ranges of its epochs', async () => {
     const { rows } = await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'attribution_edge' ORDER BY indexdef`)
-    const columns = rows.map((r) => /\((.*)\)$/.exec(r.indexdef)![1]).sort()
-    expect(columns).toEqual(['contribution_id', 'id', 'inference_id'])
+    const indexes = rows.map((r) => { const [, method, columns] = /USING (\w+) \((.*?)\)/.exec(r.indexdef)!; return `${method} ${columns}` }).sort()
+    expect(indexes).toEqual(['brin epoch', 'btree contribution_id', 'btree id', 'btree inference_id'])
   })
 
   it('lists, counts and pages the edges of a contributor, a datanet, a contribution and an inference through an index', async () => {

@@ -18,6 +18,7 @@ const variables: Record<string, Record<string, unknown>> = {
   CONTRIBUTOR: { id: address },
   CONTRIBUTOR_EARNINGS: { c: address },
   EPOCH: { n: 3 },
+  EPOCH_RECONCILIATION: { n: 3 },
   MODEL: { id: '1' },
   LINEAGE: { kind: 'MODEL', id: '1', direction: 'UPSTREAM' },
 }
@@ -26,7 +27,7 @@ const documents = Object.entries(explorer).filter((entry): entry is [string, str
 describe('the explorer’s queries', () => {
   it('are all here', () => {
     expect(documents.map(([name]) => name).sort()).toEqual(
-      ['CONTRIBUTOR', 'CONTRIBUTOR_EARNINGS', 'EPOCH', 'EPOCHS', 'EPOCH_CLOSED', 'INFERENCE', 'LINEAGE', 'LIVE_FEED', 'LIVE_REFRESH', 'LIVE_SETTLEMENTS', 'MODEL', 'MODELS'],
+      ['CONTRIBUTOR', 'CONTRIBUTOR_EARNINGS', 'EPOCH', 'EPOCHS', 'EPOCH_CLOSED', 'EPOCH_RECONCILIATION', 'INFERENCE', 'LINEAGE', 'LIVE_FEED', 'LIVE_REFRESH', 'LIVE_SETTLEMENTS', 'MODEL', 'MODELS'],
     )
   })
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { renderGraphiQL } from '@graphql-yoga/render-graphiql'
 import type { GraphiQLOptions, Plugin } from 'graphql-yoga'
@@ -11,7 +11,16 @@ const CONTENT_TYPES: Record<string, string> = {
 }
 
 /** The explorer's files, as `npm run build` bundles them (scripts/build-web.mjs): index.html and explorer/*. */
-export const EXPLORER_FILES = ['index.html', 'explorer/app.js', 'explorer/app.css']
+function explorerFiles(dir: string): string[] {
+  try {
+    return ['index.html', ...readdirSync(path.join(dir, 'explorer')).map((name) => `explorer/${name}`)]
+  } catch {
+    return [] // not built: `/` says so
+  }
+}
+
+/** A chunk's name carries a digest of its content: it can be kept for good. */
+const CHUNK = /^\/explorer\/chunk-[A-Z0-9]+\.js$/
 
 /**
  * GraphiQL for yoga's `renderGraphiQL`, from the installed @graphql-yoga/render-graphiql with its scripts inline
@@ -31,19 +40,16 @@ const graphiqlPages = new Map<string, string>()
  */
 export function useExplorer(options: { dir: string }): Plugin {
   const files = new Map<string, { body: string; type: string }>()
-  for (const name of EXPLORER_FILES) {
-    try {
-      files.set(`/${name}`, { body: readFileSync(path.join(options.dir, name), 'utf8'), type: CONTENT_TYPES[path.extname(name)] })
-    } catch {
-      // not built: `/` says so below
-    }
+  for (const name of explorerFiles(options.dir)) {
+    files.set(`/${name}`, { body: readFileSync(path.join(options.dir, name), 'utf8'), type: CONTENT_TYPES[path.extname(name)] })
   }
   return {
     onRequest({ request, url, endResponse, fetchAPI }) {
       if (request.method !== 'GET' && request.method !== 'HEAD') return
       const file = files.get(url.pathname === '/' ? '/index.html' : url.pathname)
       if (file) {
-        return endResponse(new fetchAPI.Response(file.body, { headers: { 'content-type': file.type, 'cache-control': 'no-cache' } }))
+        const caching = CHUNK.test(url.pathname) ? 'public, max-age=31536000, immutable' : 'no-cache'
+        return endResponse(new fetchAPI.Response(file.body, { headers: { 'content-type': file.type, 'cache-control': caching } }))
       }
       if (url.pathname === '/') {
         return endResponse(new fetchAPI.Response('The explorer is not built: run `npm run build`.\n', { status: 404, headers: { 'content-type': 'text/plain' } }))

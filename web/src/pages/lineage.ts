@@ -1,4 +1,3 @@
-import cytoscape from 'cytoscape'
 import { query } from '../graphql.js'
 import { LINEAGE } from '../queries.js'
 import { formatWei, h, section, short } from '../ui.js'
@@ -22,6 +21,8 @@ const key = (node: { kind: string; id: string }) => `${node.kind}:${node.id}`
 
 /** A node's neighbourhood, upstream (what it depends on) and downstream (where it was used), as one graph. */
 export async function lineagePage(root: HTMLElement, kind: string, id: string): Promise<() => void> {
+  // Cytoscape is most of the explorer's script: only this page loads it, while its queries run.
+  const drawing = import('cytoscape')
   const [up, down] = await Promise.all(
     ['UPSTREAM', 'DOWNSTREAM'].map((direction) => query<{ lineage: LineageResult | null }>(LINEAGE, { kind, id, direction }).then((d) => d.lineage)),
   )
@@ -44,6 +45,7 @@ export async function lineagePage(root: HTMLElement, kind: string, id: string): 
       container,
     ),
   )
+  const { default: cytoscape } = await drawing
   const graph = cytoscape({
     container,
     elements: [
