@@ -42,6 +42,11 @@ export interface UsageIngestionOptions {
   /** Seconds of flood (and as long again of the node posting alone before it). */
   floodSeconds: number
   keep?: boolean
+  /**
+   * Stop the projector while the rounds run and start it again after them: the rounds then measure the
+   * ingester with the machine to itself, and the attribution is the projector's alone.
+   */
+  projectorPaused?: boolean
   /** Profile the usage ingester (node --cpu-prof) into this directory. */
   cpuProfileDir?: string
   progress?(message: string): void
@@ -119,8 +124,12 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
       INFERENCE_NODE_REGISTRY_ADDRESS: NODE_REGISTRY,
       LOG_LEVEL: 'warn',
     }
-    const projector = startAttrib(['project'], { ...env, NODE_OPTIONS: '--max-old-space-size=192' })
-    cleanups.push(projector.stop)
+    const startProjector = () => {
+      const started = startAttrib(['project'], { ...env, NODE_OPTIONS: '--max-old-space-size=192' })
+      cleanups.push(started.stop)
+      return started
+    }
+    let projector = startProjector()
     await waitUntilDrained({
       dbUrl: database.url,
       group: env.PROJECTOR_GROUP,
@@ -146,6 +155,7 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
     const attributed = async () => Number((await client.query("SELECT count(*)::int AS n FROM inference WHERE mode = 'USAGE'")).rows[0].n)
     const onTopic = async () => Number([...(await log.endOffsets(topics.usage)).values()].reduce((a, b) => a + b, 0n))
 
+    if (options.projectorPaused) await projector.stop()
     const third = Math.floor(lines.length / 3)
     const parts = { http: lines.slice(0, third), file: lines.slice(third, 2 * third), raw: lines.slice(2 * third) }
     const started = performance.now()
@@ -162,6 +172,7 @@ export async function measureUsageIngestion(options: UsageIngestionOptions) {
       progress(`usage ingestion over ${source}: ${Math.round(part.length / seconds)} records/s (${part.length} in ${seconds.toFixed(1)} s)`)
     }
     const ingestSeconds = (performance.now() - started) / 1000
+    if (options.projectorPaused) projector = startProjector()
     await waitForCount(attributed, lines.length, 'every inference attributed in PostgreSQL', projector)
     const attributedSeconds = (performance.now() - started) / 1000
     const afterRounds = await scrape(base)

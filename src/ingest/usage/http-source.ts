@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from '../../logger.js'
 import { registry } from '../../metrics.js'
-import { createAdmission } from './admission.js'
+import { createAdmission, type BudgetScope } from './admission.js'
 import { splitBody } from './body.js'
 import type { UsageConfig } from './config.js'
 import type { RecordOutcome, UsageIngester } from './ingester.js'
@@ -62,19 +62,35 @@ export async function startUsageHttpServer(options: {
     }
     const body = await readBody(req, config.maxBodyBytes)
     if (body.oversized) return refuseOversized(res, body)
+    const client = caller.node ? `node ${caller.node}` : `address ${req.socket.remoteAddress ?? 'unknown'}`
+    // Admitted before the body is parsed, by a byte scan, so a refused flood costs no JSON parsing; the count
+    // is topped up below if parsing finds more records than the scan did (a key written with escapes).
+    const estimate = countSignatureKeys(body.bytes)
+    const admitted = [admission.admit(client, estimate)]
+    const release = () => {
+      for (const a of admitted) if ('release' in a) a.release()
+    }
+    const shed = (refused: BudgetScope, records: number) => {
+      release()
+      const scope = refused === 'overall' ? 'overall' : caller.node ? 'node' : 'address'
+      usageMetrics.shedRequests.inc({ scope })
+      usageMetrics.shedRecords.inc({ scope }, records)
+      return reply(res, 429, { error: 'busy', budget: scope }, { 'retry-after': String(config.verifyBudget.retryAfterSeconds) })
+    }
+    if ('refused' in admitted[0]) return shed(admitted[0].refused, estimate)
     const ndjson = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/x-ndjson'
     const items = splitBody(body.bytes, ndjson, {
       maxRecordBytes: config.maxRecordBytes,
       position: (index, line) => (line === undefined ? `http item ${index}` : `http line ${line}`),
     })
-    if (items.length === 0) return reply(res, 400, { error: 'empty-body' })
-    const client = caller.node ? `node ${caller.node}` : `address ${req.socket.remoteAddress ?? 'unknown'}`
-    const admitted = admission.admit(client, items.length)
-    if ('refused' in admitted) {
-      const scope = admitted.refused === 'overall' ? 'overall' : caller.node ? 'node' : 'address'
-      usageMetrics.shedRequests.inc({ scope })
-      usageMetrics.shedRecords.inc({ scope }, items.length)
-      return reply(res, 429, { error: 'busy', budget: scope }, { 'retry-after': String(config.verifyBudget.retryAfterSeconds) })
+    if (items.length > estimate) {
+      const more = admission.admit(client, items.length - estimate)
+      admitted.push(more)
+      if ('refused' in more) return shed(more.refused, items.length)
+    }
+    if (items.length === 0) {
+      release()
+      return reply(res, 400, { error: 'empty-body' })
     }
     let outcomes: RecordOutcome[]
     try {
@@ -85,7 +101,7 @@ export async function startUsageHttpServer(options: {
       logger.warn({ err }, 'usage records not confirmed; answering 503')
       return reply(res, 503, { error }, { 'retry-after': String(config.retryAfterSeconds) })
     } finally {
-      admitted.release()
+      release()
     }
     reply(res, 202, summarise(outcomes))
   }
@@ -157,6 +173,15 @@ async function readBody(req: IncomingMessage, limit: number): Promise<{ bytes: B
   const bytes = Buffer.concat(chunks)
   const oversized = received > limit
   return { bytes: oversized ? bytes.subarray(0, OVERSIZED_KEPT_BYTES) : bytes, received, oversized }
+}
+
+const SIGNATURE_KEY = Buffer.from('"signature"')
+
+/** How many records a body holds, as far as a byte scan can tell: each record has one signature key. */
+export function countSignatureKeys(body: Buffer): number {
+  let count = 0
+  for (let at = body.indexOf(SIGNATURE_KEY); at >= 0; at = body.indexOf(SIGNATURE_KEY, at + SIGNATURE_KEY.length)) count++
+  return count
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
