@@ -29,6 +29,15 @@ describe('the verification budget', () => {
     expect('release' in big).toBe(true)
     expect(admission.admit('b', 1)).toEqual({ refused: 'overall' })
   })
+
+  it('Given a check, then it tells the budget a request would overrun and admits nothing', () => {
+    const admission = createAdmission({ total: 100, perClient: 50 })
+    admission.admit('a', 40)
+    expect(admission.check('a', 20)).toBe('client')
+    expect(admission.check('b', 61)).toBe('overall')
+    expect(admission.check('b', 50)).toBeUndefined()
+    expect(admission.inFlight()).toBe(40)
+  })
 })
 
 describe('the pending quota', () => {

@@ -1,5 +1,5 @@
 // POST /usage admits a body against the verification budget before parsing it, by counting its signature keys
-// (src/ingest/usage/http-source.ts); a key the scan cannot see is caught by a second admission after parsing.
+// (src/ingest/usage/http-source.ts); a key the scan cannot see is counted by the admission after parsing.
 import { describe, expect, it } from 'vitest'
 import { countSignatureKeys } from '../../src/ingest/usage/http-source.js'
 
@@ -13,7 +13,7 @@ describe('the signature-key scan of a usage body', () => {
     expect(countSignatureKeys(Buffer.from(''))).toBe(0)
   })
 
-  it('does not see a key written with escapes, which JSON still reads as the signature (hence the second admission)', () => {
+  it('does not see a key written with escapes, which JSON still reads as the signature (hence the admission after parsing)', () => {
     const escaped = record('"sig\\u006eature"')
     expect(JSON.parse(escaped).signature).toMatch(/^0x/)
     expect(countSignatureKeys(Buffer.from(`[${escaped},${record()}]`))).toBe(1)

@@ -9,6 +9,8 @@
 export type BudgetScope = 'client' | 'overall'
 
 export interface Admission {
+  /** The budget `records` more records of `client` would overrun, without admitting them. */
+  check(client: string, records: number): BudgetScope | undefined
   /** Admits `records` records of `client`: a release function, or the budget that is spent. */
   admit(client: string, records: number): { release(): void } | { refused: BudgetScope }
   inFlight(): number
@@ -18,11 +20,17 @@ export function createAdmission(limits: { total: number; perClient: number }): A
   let total = 0
   const byClient = new Map<string, number>()
   const fits = (used: number, records: number, limit: number) => used === 0 || used + records <= limit
+  const check = (client: string, records: number): BudgetScope | undefined => {
+    if (!fits(byClient.get(client) ?? 0, records, limits.perClient)) return 'client'
+    if (!fits(total, records, limits.total)) return 'overall'
+    return undefined
+  }
   return {
+    check,
     admit(client, records) {
+      const refused = check(client, records)
+      if (refused) return { refused }
       const used = byClient.get(client) ?? 0
-      if (!fits(used, records, limits.perClient)) return { refused: 'client' }
-      if (!fits(total, records, limits.total)) return { refused: 'overall' }
       byClient.set(client, used + records)
       total += records
       let released = false

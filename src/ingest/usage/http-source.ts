@@ -63,35 +63,25 @@ export async function startUsageHttpServer(options: {
     const body = await readBody(req, config.maxBodyBytes)
     if (body.oversized) return refuseOversized(res, body)
     const client = caller.node ? `node ${caller.node}` : `address ${req.socket.remoteAddress ?? 'unknown'}`
-    // Admitted before the body is parsed, by a byte scan, so a refused flood costs no JSON parsing; the count
-    // is topped up below if parsing finds more records than the scan did (a key written with escapes).
-    const estimate = countSignatureKeys(body.bytes)
-    const admitted = [admission.admit(client, estimate)]
-    const release = () => {
-      for (const a of admitted) if ('release' in a) a.release()
-    }
     const shed = (refused: BudgetScope, records: number) => {
-      release()
       const scope = refused === 'overall' ? 'overall' : caller.node ? 'node' : 'address'
       usageMetrics.shedRequests.inc({ scope })
       usageMetrics.shedRecords.inc({ scope }, records)
       return reply(res, 429, { error: 'busy', budget: scope }, { 'retry-after': String(config.verifyBudget.retryAfterSeconds) })
     }
-    if ('refused' in admitted[0]) return shed(admitted[0].refused, estimate)
+    // A byte scan first, so a request the budget refuses anyway costs no JSON parsing; the admission proper
+    // counts the parsed records (a key written with escapes hides from the scan, not from the parse).
+    const estimate = countSignatureKeys(body.bytes)
+    const early = admission.check(client, estimate)
+    if (early) return shed(early, estimate)
     const ndjson = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() === 'application/x-ndjson'
     const items = splitBody(body.bytes, ndjson, {
       maxRecordBytes: config.maxRecordBytes,
       position: (index, line) => (line === undefined ? `http item ${index}` : `http line ${line}`),
     })
-    if (items.length > estimate) {
-      const more = admission.admit(client, items.length - estimate)
-      admitted.push(more)
-      if ('refused' in more) return shed(more.refused, items.length)
-    }
-    if (items.length === 0) {
-      release()
-      return reply(res, 400, { error: 'empty-body' })
-    }
+    if (items.length === 0) return reply(res, 400, { error: 'empty-body' })
+    const admitted = admission.admit(client, items.length)
+    if ('refused' in admitted) return shed(admitted.refused, items.length)
     let outcomes: RecordOutcome[]
     try {
       outcomes = await ingester.ingest(items, 'http', { tokenNode: caller.node })
@@ -101,7 +91,7 @@ export async function startUsageHttpServer(options: {
       logger.warn({ err }, 'usage records not confirmed; answering 503')
       return reply(res, 503, { error }, { 'retry-after': String(config.retryAfterSeconds) })
     } finally {
-      release()
+      admitted.release()
     }
     reply(res, 202, summarise(outcomes))
   }
