@@ -3,7 +3,7 @@ import { CHANGES_CHANNEL } from '../db/change-notice.js'
 import type { NotificationSource } from '../db/wire-notifications.js'
 import type { Logger } from '../logger.js'
 import { apiMetrics } from './api-metrics.js'
-import { ChangeBus, type EarningsChange, type InferenceChange, type RollbackChange } from './change-bus.js'
+import { ChangeBus, type RollbackChange } from './change-bus.js'
 
 export interface ChangeFeed {
   bus: ChangeBus
@@ -60,10 +60,14 @@ export function startChangeFeed(options: {
     switch (change.kind) {
       case 'commit':
         return
-      case 'inference':
-        return bus.publish('inference', change as unknown as InferenceChange)
+      // One notice per statement, its rows as [id, model, agent] and [id, contributor, epoch]
+      // (db/migrations/1795680000000-ChangeNoticesPerStatement.js).
+      case 'inferences':
+        for (const [id, model, agent] of change.rows as [string, string, string][]) bus.publish('inference', { id, model, agent })
+        return
       case 'earnings':
-        return bus.publish('earnings', change as unknown as EarningsChange)
+        for (const [id, contributor, epoch] of change.rows as [string, string, number][]) bus.publish('earnings', { id, contributor, epoch })
+        return
       case 'epochClosed':
         return bus.publish('epochClosed', { id: String(change.id) })
       case 'rollback':

@@ -1,10 +1,11 @@
 import type { DataSource } from 'typeorm'
 import { createDataSource } from './data-source.js'
+import { UNDO_TRIGGERS } from './undo.js'
 
 export interface SchemaStatus {
   /** Migrations in db/migrations the database has not applied. */
   pendingMigrations: string[]
-  /** Projection tables without their undo trigger (installed with the migrations). */
+  /** Projection tables without all of their undo triggers (installed with the migrations). */
   tablesWithoutUndoTrigger: string[]
 }
 
@@ -30,7 +31,9 @@ async function statusOf(ds: DataSource): Promise<SchemaStatus> {
     (
       await ds.query(
         `SELECT c.relname AS table FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-         WHERE g.tgname = 'attrib_undo' AND c.relnamespace = to_regnamespace(current_schema())`,
+         WHERE g.tgname = ANY($1) AND c.relnamespace = to_regnamespace(current_schema())
+         GROUP BY c.relname HAVING count(*) = cardinality($1)`,
+        [Object.keys(UNDO_TRIGGERS)],
       )
     ).map((r: { table: string }) => r.table),
   )

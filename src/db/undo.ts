@@ -15,11 +15,18 @@ export const COUNTER_COLUMNS: Readonly<Record<string, readonly string[]>> = {
   attribution_epoch_stat: ['amount', 'attributions'],
 }
 
+/** The undo triggers every projection table has, one per event (a transition table serves one event). */
+export const UNDO_TRIGGERS = {
+  attrib_undo_inserted: { event: 'INSERT', tables: 'NEW TABLE AS inserted' },
+  attrib_undo_updated: { event: 'UPDATE', tables: 'OLD TABLE AS updated_before NEW TABLE AS updated_after' },
+  attrib_undo_deleted: { event: 'DELETE', tables: 'OLD TABLE AS deleted' },
+} as const
+
 /**
- * Fork safety for every projection table, without each projection having to think about it: a trigger records
- * each row change made while a hot block is being applied (db/migrations, attrib_record_undo), and undoing a
- * block reverts those changes newest first (attrib_undo_blocks): counters by subtraction, other columns to
- * their before-values.
+ * Fork safety for every projection table, without each projection having to think about it: statement triggers
+ * record the rows each statement changes while a hot block is being applied (db/migrations,
+ * attrib_record_undo_rows), and undoing a block reverts those changes newest first (attrib_undo_blocks):
+ * counters by subtraction, other columns to their before-values.
  */
 export async function ensureUndoTriggers(ds: DataSource): Promise<void> {
   for (const { tableName, columns } of ds.entityMetadatas) {
@@ -28,12 +35,14 @@ export async function ensureUndoTriggers(ds: DataSource): Promise<void> {
     const counters = COUNTER_COLUMNS[tableName] ?? []
     const unknown = counters.filter((c) => !columns.some((column) => column.databaseName === c))
     if (unknown.length > 0) throw new Error(`counter columns ${unknown.join(', ')} are not columns of ${tableName}`)
-    await ds.query(
-      // The WHEN clause keeps final blocks (a catch-up's bulk) from calling the trigger function per row.
-      `CREATE OR REPLACE TRIGGER attrib_undo AFTER INSERT OR UPDATE OR DELETE ON "${tableName}"
-       FOR EACH ROW WHEN (coalesce(current_setting('attrib.undo_block', true), '') <> '')
-       EXECUTE FUNCTION attrib_record_undo(${counters.map((c) => `'${c}'`).join(', ')})`,
-    )
+    for (const [name, { event, tables }] of Object.entries(UNDO_TRIGGERS)) {
+      await ds.query(
+        // The WHEN clause keeps final blocks (a catch-up's bulk) from calling the trigger function at all.
+        `CREATE OR REPLACE TRIGGER ${name} AFTER ${event} ON "${tableName}" REFERENCING ${tables}
+         FOR EACH STATEMENT WHEN (coalesce(current_setting('attrib.undo_block', true), '') <> '')
+         EXECUTE FUNCTION attrib_record_undo_rows(${counters.map((c) => `'${c}'`).join(', ')})`,
+      )
+    }
   }
 }
 

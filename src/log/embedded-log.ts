@@ -219,13 +219,15 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
     })
   }
 
+  /** The next offset to deliver per partition ("topic/partition"), from the store's position on first use. */
+  const positions = new Map<string, bigint>()
+
   async function consume(options: ConsumeOptions): Promise<void> {
-    const positions = new Map<string, bigint>()
     let retryDelay = 0
     while (!stopped) {
       const appendsBefore = appendsSeen
       try {
-        const delivered = await deliverRound(options, positions)
+        const delivered = await deliverRound(options)
         retryDelay = 0
         // An append that committed while this round ran may have been missed by its reads: look again at once.
         if (!delivered && appendsSeen === appendsBefore) await sleep(pollIntervalMs, true)
@@ -240,7 +242,7 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
   }
 
   /** One batch from each partition that has records past its position; false when there were none. */
-  async function deliverRound(options: ConsumeOptions, positions: Map<string, bigint>): Promise<boolean> {
+  async function deliverRound(options: ConsumeOptions): Promise<boolean> {
     const partitions: { topic: string; partition: number; next_offset: string }[] = await db.query(
       'SELECT topic, partition, next_offset FROM log_partition WHERE topic = ANY($1::text[]) ORDER BY topic, partition',
       [options.topics],
@@ -288,6 +290,10 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
       topics = new Set(options.topics)
       appended.on('append', onAppend)
       running = consume(options)
+    },
+    seek(topic, partition, offset) {
+      positions.set(`${topic}/${partition}`, offset)
+      sleeping?.wake()
     },
     async close() {
       stopped = true

@@ -167,6 +167,7 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
         },
       })
     },
+    seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset: String(offset) }),
     close: () => consumer.disconnect(),
   }
 }

@@ -69,6 +69,11 @@ export interface ConsumeOptions {
 export interface LogConsumer {
   /** Starts consuming in the background; resolves once the subscription is running. */
   start(options: ConsumeOptions): Promise<void>
+  /**
+   * Delivers the partition again from `offset`: for a batch whose handler returned before its application
+   * failed (the projector applies a batch while the next is delivered).
+   */
+  seek(topic: string, partition: number, offset: bigint): void
   close(): Promise<void>
 }
 

@@ -10,6 +10,7 @@ import { readDeadLetterRecord } from '../log/dead-letter.js'
 import { FINAL_HEADER } from '../log/headers.js'
 import { Rewind, type Log, type LogRecord, type PartitionBatch } from '../log/log.js'
 import { metrics } from '../metrics.js'
+import { ApplyAhead } from './apply-ahead.js'
 import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
 import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
 import { journalBatch } from './journal.js'
@@ -58,15 +59,32 @@ export interface RunningProjector {
 export async function startProjector(options: ProjectorOptions): Promise<RunningProjector> {
   const { db, log, group, topics, logger } = options
   const consumer = await log.consumer(group)
+  // One batch in flight at a time, or one per partition when partitions are applied at once.
+  const concurrent = (options.concurrentPartitions ?? 1) > 1
+  const pipelines = new Map<string, ApplyAhead<DecodedBatch>>()
+  const pipelineOf = (batch: PartitionBatch) => {
+    const key = concurrent ? `${batch.topic}/${batch.partition}` : ''
+    let pipeline = pipelines.get(key)
+    if (!pipeline) {
+      pipeline = new ApplyAhead(consumer, logger, (b) => decodeBatch(topics, b), (b, decoded) => projectDecodedBatch(options, b, decoded))
+      pipelines.set(key, pipeline)
+    }
+    return pipeline
+  }
   await consumer.start({
     topics: [topics.chain, topics.usage, topics.deadLetter],
     startOffset: (topic, partition) =>
       retryWhileDatabaseDown('reading the stored offset', { service: 'projector', logger }, () => readOffset(db, group, topic, partition)),
-    handle: (batch) => projectPartitionBatch(options, batch),
+    handle: (batch) => pipelineOf(batch).handle(batch),
     concurrentPartitions: options.concurrentPartitions,
   })
   logger.info({ group, topics }, 'projector started')
-  return { close: () => consumer.close() }
+  return {
+    async close() {
+      await consumer.close()
+      await Promise.all([...pipelines.values()].map((p) => p.close()))
+    },
+  }
 }
 
 /**
@@ -75,27 +93,43 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
  * stalls the projector instead of ending it.
  */
 export async function projectPartitionBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch): Promise<void> {
+  await projectDecodedBatch(options, batch, decodeBatch(options.topics, batch))
+}
+
+export async function projectDecodedBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<void> {
   const policy = { service: 'projector', logger: options.logger }
-  await retryWhileDatabaseDown('projecting a batch', policy, () => projectOrIsolate(options, batch))
+  await retryWhileDatabaseDown('projecting a batch', policy, () => projectOrIsolate(options, batch, decoded))
   metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
 }
 
-async function projectOrIsolate(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch): Promise<void> {
+async function projectOrIsolate(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<void> {
   try {
-    await projectBatch(options, batch, 'whole')
+    await projectBatch(options, batch, decoded, 'whole')
   } catch (err) {
     if (isDatabaseUnavailable(err) || err instanceof Rewind) throw err
     // One bad event must not stall the partition: redo the batch event by event, dead-lettering the events
     // whose projection fails on their data (not on the database being unavailable, which is rethrown).
     options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch failed; isolating bad events')
-    await projectBatch(options, batch, 'isolated')
+    await projectBatch(options, batch, decoded, 'isolated')
   }
 }
 
 type Mode = 'whole' | 'isolated'
 
-async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, mode: Mode) {
-  const { db, group, topics, settings } = options
+/** A batch's records as read, before any database work; each item keeps its record, so it can be cut at an offset. */
+export type DecodedBatch =
+  | { kind: 'dead-letters'; letters: StoredDeadLetter[] }
+  | { kind: 'usage'; usable: UsableUsage[]; rejected: StoredDeadLetter[] }
+  | { kind: 'chain'; incoming: Incoming[]; rejected: StoredDeadLetter[] }
+
+export function decodeBatch(topics: ProjectorTopics, batch: PartitionBatch): DecodedBatch {
+  if (batch.topic === topics.deadLetter) return { kind: 'dead-letters', letters: batch.records.map((r) => ({ ...readDeadLetterRecord(r), position: r })) }
+  if (batch.topic === topics.usage) return { kind: 'usage', ...decodeUsageRecords(batch.records) }
+  return { kind: 'chain', ...decodeChainRecords(batch.records) }
+}
+
+async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch, mode: Mode) {
+  const { db, group, settings } = options
   await db.transaction(async (em) => {
     // The log is the record and the offsets commit with the rows: a crash can lose only whole recent
     // transactions, and those are applied again from the log (Rewind below). No need to wait for the WAL flush.
@@ -104,12 +138,15 @@ async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: Parti
     if (stored && batch.records[0].offset > next) throw new Rewind(batch.topic, batch.partition, next)
     const fresh = batch.records.filter((r) => r.offset >= next)
     if (fresh.length === 0) return
-    if (batch.topic === topics.deadLetter) {
-      await storeDeadLetters(em, fresh.map((r) => ({ ...readDeadLetterRecord(r), position: r })))
-    } else if (batch.topic === topics.usage) {
-      await projectUsageRecords(em, fresh, mode)
+    // Records before the stored offset were applied by an earlier delivery.
+    const isFresh = ({ record }: { record: LogRecord }) => record.offset >= next
+    const freshLetters = (letters: StoredDeadLetter[]) => letters.filter((l) => l.position.offset >= next)
+    if (decoded.kind === 'dead-letters') {
+      await storeDeadLetters(em, freshLetters(decoded.letters))
+    } else if (decoded.kind === 'usage') {
+      await projectUsageRecords(em, decoded.usable.filter(isFresh), freshLetters(decoded.rejected), mode)
     } else {
-      await projectChainRecords(em, settings, fresh, mode)
+      await projectChainRecords(em, settings, decoded.incoming.filter(isFresh), freshLetters(decoded.rejected), mode)
     }
     const last = fresh[fresh.length - 1].offset
     await em.query(
@@ -128,7 +165,7 @@ interface Incoming {
   final: boolean
 }
 
-async function projectChainRecords(em: EntityManager, settings: ProjectionSettings, records: LogRecord[], mode: Mode) {
+function decodeChainRecords(records: LogRecord[]): { incoming: Incoming[]; rejected: StoredDeadLetter[] } {
   const rejected: StoredDeadLetter[] = []
   const incoming: Incoming[] = []
   for (const record of records) {
@@ -137,6 +174,10 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
     if (parsed.ok) incoming.push({ event: parsed.event, record, final: record.headers[FINAL_HEADER] === 'true' })
     else rejected.push(projectorDeadLetter(record, parsed.reason, parsed.detail))
   }
+  return { incoming, rejected }
+}
+
+async function projectChainRecords(em: EntityManager, settings: ProjectionSettings, incoming: Incoming[], rejected: StoredDeadLetter[], mode: Mode) {
   const recording = new UndoRecording(em)
   const progress = new BlockProgress(await readCompleteHeight(em))
   // Settlements are judged at their log but written once their block is complete (or the batch ends), so a usage
@@ -285,9 +326,15 @@ function settlementRuns(items: Incoming[]): Incoming[][] {
  * Usage records are deduplicated by their stored copy rather than by event id: another copy of an applied record
  * is ignored when identical and dead-lettered when it differs, however the log is cut into batches.
  */
-async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode: Mode) {
+interface UsableUsage {
+  id: string
+  record: LogRecord
+  usage: ReturnType<typeof normaliseUsageRecord>
+}
+
+function decodeUsageRecords(records: LogRecord[]): { usable: UsableUsage[]; rejected: StoredDeadLetter[] } {
   const rejected: StoredDeadLetter[] = []
-  const usable: { id: string; record: LogRecord; usage: ReturnType<typeof normaliseUsageRecord> }[] = []
+  const usable: UsableUsage[] = []
   for (const record of records) {
     const envelope = decodeEnvelope(record.value)
     if (!envelope.ok) {
@@ -301,6 +348,10 @@ async function projectUsageRecords(em: EntityManager, records: LogRecord[], mode
     }
     usable.push({ id: envelope.value.id, record, usage: normaliseUsageRecord(parsed.data) })
   }
+  return { usable, rejected }
+}
+
+async function projectUsageRecords(em: EntityManager, usable: UsableUsage[], rejected: StoredDeadLetter[], mode: Mode) {
   await recordChangesOf(em, null)
   if (mode === 'whole') {
     const refusals = await recordUsage(em, usable.map((u) => u.usage))

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.js'
 import { openLog } from '../log/open-log.js'
 import { projectionDigest } from './digest.js'
 import { openJournalReader } from './journal-reader.js'
-import { projectPartitionBatch, type ProjectorTopics } from './projector.js'
+import { decodeBatch, projectDecodedBatch, type ProjectorTopics } from './projector.js'
 import type { ProjectionSettings } from './apply.js'
 import { journalEpochClose } from './journal.js'
 import { closeFinalEpochs } from './projections/epochs.js'
@@ -62,18 +62,25 @@ export async function replayProjection(options: {
     const reader = await openJournalReader(log, `${schema}-reader`, journal.filter((e) => e.kind === 'batch'))
     try {
       let records = 0
+      // As live (src/project/apply-ahead.ts): the next batch is read and decoded while the previous is written.
+      let applying: Promise<void> = Promise.resolve()
       for (const entry of journal) {
         if (entry.kind === 'close-epochs') {
+          await applying
           await rebuilt.transaction(async (em) => {
             await closeFinalEpochs(em, Number(entry.first), settings.epochBlocks)
             await journalEpochClose(em, group, Number(entry.first))
           })
           continue
         }
-        const batch = await reader.take(entry)
-        records += batch.length
-        await projectPartitionBatch({ db: rebuilt, group, topics, settings, logger }, { topic: entry.topic, partition: entry.partition, records: batch })
+        const batch = { topic: entry.topic, partition: entry.partition, records: await reader.take(entry) }
+        records += batch.records.length
+        const decoded = decodeBatch(topics, batch)
+        await applying
+        applying = projectDecodedBatch({ db: rebuilt, group, topics, settings, logger }, batch, decoded)
+        applying.catch(() => {}) // awaited (and thrown) before the next batch, not left unhandled meanwhile
       }
+      await applying
       const rebuildSeconds = (performance.now() - started) / 1000
       const [liveDigest, replayDigest] = (await Promise.all([projectionDigest(live), projectionDigest(rebuilt)])).map((d) => d.digest)
       const digestSeconds = (performance.now() - started) / 1000 - rebuildSeconds

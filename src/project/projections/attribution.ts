@@ -5,6 +5,7 @@ import {
   type AttributionEdge,
   type ContributionState,
 } from '../../domain/attribution.js'
+import { appendRows, type AppendColumn } from '../../db/append-rows.js'
 import { AttributionMode } from '../../model/index.js'
 
 /**
@@ -79,61 +80,67 @@ export async function planFallback(em: EntityManager, inferences: readonly Settl
   })
 }
 
+type EdgeRow = { inference: SettledInference; edge: AttributionEdge }
+
+const EDGE_COLUMNS: AppendColumn<EdgeRow>[] = [
+  { name: 'id', type: 'text', value: (r) => `${r.inference.id}-${r.edge.contributionId}` },
+  { name: 'inference_id', type: 'text', value: (r) => r.inference.id },
+  { name: 'contribution_id', type: 'text', value: (r) => r.edge.contributionId },
+  { name: 'contributor_id', type: 'text', value: (r) => r.edge.contributorId },
+  { name: 'datanet_id', type: 'text', value: (r) => r.edge.datanetId },
+  { name: 'weight', type: 'numeric', value: (r) => r.edge.weight },
+  { name: 'amount', type: 'numeric', value: (r) => r.edge.amount },
+  { name: 'epoch', type: 'int', value: (r) => r.inference.epoch },
+]
+
 /** Writes planned edges and adds them to the per-epoch earnings of contributors and datanets. */
 export async function writeEdges(em: EntityManager, planned: readonly Planned[]): Promise<void> {
-  const rows = planned.flatMap(({ inference, edges }) => edges.map((edge) => ({ inference, edge })))
+  const rows: EdgeRow[] = planned.flatMap(({ inference, edges }) => edges.map((edge) => ({ inference, edge })))
   if (rows.length === 0) return
-  await em.query(
-    `INSERT INTO attribution_edge (id, inference_id, contribution_id, contributor_id, datanet_id, weight, amount, epoch)
-     SELECT inference || '-' || contribution, inference, contribution, contributor, datanet, weight, amount, epoch
-     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[], $7::int[])
-       AS t(inference, contribution, contributor, datanet, weight, amount, epoch)`,
-    [
-      rows.map((r) => r.inference.id),
-      rows.map((r) => r.edge.contributionId),
-      rows.map((r) => r.edge.contributorId),
-      rows.map((r) => r.edge.datanetId),
-      rows.map((r) => r.edge.weight.toString()),
-      rows.map((r) => r.edge.amount.toString()),
-      rows.map((r) => r.inference.epoch),
-    ],
-  )
-  await addEarnings(em, 'contributor_epoch_stat', rows.map(({ inference, edge }) => ({ epoch: inference.epoch, contributor_id: edge.contributorId, amount: edge.amount })))
-  await addEarnings(em, 'datanet_epoch_stat', rows.map(({ inference, edge }) => ({ epoch: inference.epoch, datanet_id: edge.datanetId, amount: edge.amount })))
-  await addEarnings(em, 'attribution_epoch_stat', rows.map(({ inference, edge }) => ({
-    epoch: inference.epoch, model_id: inference.modelId, datanet_id: edge.datanetId, contributor_id: edge.contributorId, amount: edge.amount,
-  })))
+  await appendRows(em, 'attribution_edge', EDGE_COLUMNS, rows)
+  for (const earnings of EARNINGS) await addEarnings(em, earnings, rows)
 }
 
-type EarningsKey = { epoch: number; contributor_id?: string; datanet_id?: string; model_id?: string }
+/** A per-epoch earnings table: its key columns after the epoch, and their values for an edge. */
+interface EarningsTable {
+  table: 'contributor_epoch_stat' | 'datanet_epoch_stat' | 'attribution_epoch_stat'
+  columns: readonly string[]
+  keyOf: (row: EdgeRow) => readonly string[]
+}
+
+const EARNINGS: readonly EarningsTable[] = [
+  { table: 'contributor_epoch_stat', columns: ['contributor_id'], keyOf: (r) => [r.edge.contributorId] },
+  { table: 'datanet_epoch_stat', columns: ['datanet_id'], keyOf: (r) => [r.edge.datanetId] },
+  {
+    table: 'attribution_epoch_stat',
+    columns: ['model_id', 'datanet_id', 'contributor_id'],
+    keyOf: (r) => [r.inference.modelId, r.edge.datanetId, r.edge.contributorId],
+  },
+]
 
 /**
  * Adds a batch's edges to per-epoch earnings, one upsert row per key (the id is the key's values joined by
  * '-', epoch first), in id order so concurrent projectors lock shared rows in one order.
  */
-async function addEarnings(
-  em: EntityManager,
-  table: 'contributor_epoch_stat' | 'datanet_epoch_stat' | 'attribution_epoch_stat',
-  edges: (EarningsKey & { amount: bigint })[],
-): Promise<void> {
-  const sums = new Map<string, { key: EarningsKey; amount: bigint; count: number }>()
-  for (const { amount, ...key } of edges) {
-    const id = Object.values(key).join('-')
+async function addEarnings(em: EntityManager, { table, columns, keyOf }: EarningsTable, rows: readonly EdgeRow[]): Promise<void> {
+  const sums = new Map<string, { epoch: number; key: readonly string[]; amount: bigint; count: number }>()
+  for (const row of rows) {
+    const key = keyOf(row)
+    const id = `${row.inference.epoch}-${key.join('-')}`
     let sum = sums.get(id)
-    if (!sum) sums.set(id, (sum = { key, amount: 0n, count: 0 }))
-    sum.amount += amount
+    if (!sum) sums.set(id, (sum = { epoch: row.inference.epoch, key, amount: 0n, count: 0 }))
+    sum.amount += row.edge.amount
     sum.count++
   }
   const ids = [...sums.keys()].sort()
-  const columns = Object.keys(sums.get(ids[0])!.key).filter((c) => c !== 'epoch')
   await em.query(
     `INSERT INTO ${table} (id, epoch, ${columns.join(', ')}, amount, attributions)
      SELECT * FROM unnest($1::text[], $2::int[], ${columns.map((_, k) => `$${k + 3}::text[]`).join(', ')}, $${columns.length + 3}::numeric[], $${columns.length + 4}::int[])
      ON CONFLICT (id) DO UPDATE SET amount = ${table}.amount + excluded.amount, attributions = ${table}.attributions + excluded.attributions`,
     [
       ids,
-      ids.map((id) => sums.get(id)!.key.epoch),
-      ...columns.map((c) => ids.map((id) => sums.get(id)!.key[c as keyof EarningsKey])),
+      ids.map((id) => sums.get(id)!.epoch),
+      ...columns.map((_, k) => ids.map((id) => sums.get(id)!.key[k])),
       ids.map((id) => sums.get(id)!.amount.toString()),
       ids.map((id) => sums.get(id)!.count),
     ],

@@ -2,6 +2,7 @@ import { In, type EntityManager } from 'typeorm'
 import { epochOf } from '../../domain/epoch.js'
 import { splitSettlement, type FeeSplit, type SettlementSplit } from '../../domain/fee-split.js'
 import type { UsageRecord as SignedUsageRecord } from '../../domain/usage-record.js'
+import { appendRows, type AppendColumn } from '../../db/append-rows.js'
 import { recordChangesOf } from '../../db/undo.js'
 import { AttributionMode, UsageRecord } from '../../model/index.js'
 import { planByUsage, writeEdges, type Planned, type SettledInference } from './attribution.js'
@@ -348,46 +349,40 @@ async function joinToSettled(em: EntityManager, pairs: readonly JoinPair[]) {
   await writeJoins(em, joined)
 }
 
+/** An accepted settlement with the usage record joined to it as it is written, if any. */
+type InferenceRow = AcceptedSettlement & { joined?: Joined }
+
+const INFERENCE_COLUMNS: AppendColumn<InferenceRow>[] = [
+  { name: 'id', type: 'text', value: (r) => r.inference.id },
+  { name: 'model_id', type: 'text', value: (r) => r.inference.modelId },
+  { name: 'model_owner_id', type: 'text', value: (r) => r.inference.modelOwnerId },
+  { name: 'agent_id', type: 'text', value: (r) => (r.agentKnown ? r.event.payload.agentId : null) },
+  { name: 'on_chain_agent_id', type: 'text', value: (r) => r.event.payload.agentId },
+  { name: 'payer', type: 'text', value: (r) => r.event.payload.payer },
+  { name: 'fee', type: 'numeric', value: (r) => r.event.payload.fee },
+  { name: 'platform_fee', type: 'numeric', value: (r) => r.event.payload.platformFee },
+  { name: 'net', type: 'numeric', value: (r) => r.split.net },
+  { name: 'model_part', type: 'numeric', value: (r) => r.split.model },
+  { name: 'stakers_part', type: 'numeric', value: (r) => r.split.stakers },
+  { name: 'data_part', type: 'numeric', value: (r) => r.split.data },
+  { name: 'model_bps', type: 'int', value: (r) => r.feeSplit.modelBps },
+  { name: 'stakers_bps', type: 'int', value: (r) => r.feeSplit.stakersBps },
+  { name: 'data_bps', type: 'int', value: (r) => r.feeSplit.dataBps },
+  { name: 'block_number', type: 'int', value: (r) => r.inference.blockNumber },
+  { name: 'block_hash', type: 'text', value: (r) => r.event.block!.hash },
+  { name: 'log_index', type: 'int', value: (r) => r.event.logIndex! },
+  { name: 'epoch', type: 'int', value: (r) => r.inference.epoch },
+  { name: 'settled_at', type: 'timestamptz', value: (r) => r.event.occurredAt },
+  { name: 'tx_hash', type: 'text', value: (r) => r.event.txHash ?? '' },
+  { name: 'mode', type: 'text', value: (r) => r.joined?.mode ?? AttributionMode.AWAITING_USAGE },
+  { name: 'tokens_in', type: 'int', value: (r) => r.joined?.usage.tokensIn },
+  { name: 'tokens_out', type: 'int', value: (r) => r.joined?.usage.tokensOut },
+  { name: 'node', type: 'text', value: (r) => r.joined?.usage.node },
+  { name: 'usage_at', type: 'timestamptz', value: (r) => r.joined?.usage.timestamp.toISOString() },
+]
+
 async function insertInferences(em: EntityManager, accepted: readonly AcceptedSettlement[], joined: ReadonlyMap<string, Joined>) {
-  const column = <T>(value: (a: AcceptedSettlement) => T) => accepted.map(value)
-  const usage = (a: AcceptedSettlement) => joined.get(a.inference.id)?.usage
-  await em.query(
-    `INSERT INTO inference (id, model_id, model_owner_id, agent_id, on_chain_agent_id, payer, fee, platform_fee, net,
-       model_part, stakers_part, data_part, model_bps, stakers_bps, data_bps, block_number, block_hash, log_index,
-       epoch, settled_at, tx_hash, mode, tokens_in, tokens_out, node, usage_at)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
-       $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[], $12::numeric[], $13::int[], $14::int[], $15::int[],
-       $16::int[], $17::text[], $18::int[], $19::int[], $20::timestamptz[], $21::text[], $22::text[], $23::int[], $24::int[],
-       $25::text[], $26::timestamptz[])`,
-    [
-      column((a) => a.inference.id),
-      column((a) => a.inference.modelId),
-      column((a) => a.inference.modelOwnerId),
-      column((a) => (a.agentKnown ? a.event.payload.agentId : null)),
-      column((a) => a.event.payload.agentId),
-      column((a) => a.event.payload.payer),
-      column((a) => a.event.payload.fee),
-      column((a) => a.event.payload.platformFee),
-      column((a) => a.split.net.toString()),
-      column((a) => a.split.model.toString()),
-      column((a) => a.split.stakers.toString()),
-      column((a) => a.split.data.toString()),
-      column((a) => a.feeSplit.modelBps),
-      column((a) => a.feeSplit.stakersBps),
-      column((a) => a.feeSplit.dataBps),
-      column((a) => a.inference.blockNumber),
-      column((a) => a.event.block!.hash),
-      column((a) => a.event.logIndex!),
-      column((a) => a.inference.epoch),
-      column((a) => a.event.occurredAt),
-      column((a) => a.event.txHash ?? ''),
-      column((a) => joined.get(a.inference.id)?.mode ?? AttributionMode.AWAITING_USAGE),
-      column((a) => usage(a)?.tokensIn ?? null),
-      column((a) => usage(a)?.tokensOut ?? null),
-      column((a) => usage(a)?.node ?? null),
-      column((a) => usage(a)?.timestamp.toISOString() ?? null),
-    ],
-  )
+  await appendRows(em, 'inference', INFERENCE_COLUMNS, accepted.map((a) => ({ ...a, joined: joined.get(a.inference.id) })))
 }
 
 /** The batch's fees added to its epochs and to the per-epoch model and agent statistics, one row per key. */
@@ -502,22 +497,20 @@ export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
   })
 }
 
+const USAGE_RECORD_COLUMNS: AppendColumn<UsageRecord>[] = [
+  { name: 'id', type: 'text', value: (r) => r.id },
+  { name: 'model_id', type: 'text', value: (r) => r.modelId },
+  { name: 'agent_id', type: 'text', value: (r) => r.agentId },
+  { name: 'node', type: 'text', value: (r) => r.node },
+  { name: 'tokens_in', type: 'int', value: (r) => r.tokensIn },
+  { name: 'tokens_out', type: 'int', value: (r) => r.tokensOut },
+  { name: 'timestamp', type: 'timestamptz', value: (r) => r.timestamp.toISOString() },
+  { name: 'attributions', type: 'jsonb', value: (r) => JSON.stringify(r.attributions) },
+  { name: 'joined', type: 'boolean', value: () => false },
+]
+
 async function insertUsageRecords(em: EntityManager, records: readonly UsageRecord[]) {
-  if (records.length === 0) return
-  await em.query(
-    `INSERT INTO usage_record (id, model_id, agent_id, node, tokens_in, tokens_out, timestamp, attributions, joined)
-     SELECT *, false FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::timestamptz[], $8::jsonb[])`,
-    [
-      records.map((r) => r.id),
-      records.map((r) => r.modelId),
-      records.map((r) => r.agentId),
-      records.map((r) => r.node),
-      records.map((r) => r.tokensIn),
-      records.map((r) => r.tokensOut),
-      records.map((r) => r.timestamp.toISOString()),
-      records.map((r) => JSON.stringify(r.attributions)),
-    ],
-  )
+  await appendRows(em, 'usage_record', USAGE_RECORD_COLUMNS, records)
 }
 
 function sameContent(stored: UsageRecord, record: SignedUsageRecord): boolean {
