@@ -151,3 +151,40 @@ describe('undoing a fork', () => {
     expect(a.tables.epoch_payout.rows).toBeGreaterThan(0)
   })
 })
+
+describe('recording changes for undo', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>
+  let db: DataSource
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject('services').dbUrl)
+    db = await openDatabase(database.url)
+    const s = new Streams()
+    registry(s)
+    // The ingester publishes blocks up to 6 as final before its next finality marker says so (a catch-up).
+    s.finalUpTo = 6
+    s.settle(1, s.block(5), '1')
+    s.settle(2, s.block(8), '1')
+    s.settle(3, s.block(9), '1') // completes block 8
+    s.usageRecord(1, '1', usage[1])
+    s.usageRecord(2, '1', usage[2])
+    const batch = (topic: 'chain' | 'usage') => ({ topic: topics[topic], partition: 0, records: s[topic] })
+    const options = { db, group: 'g', topics, settings, logger: createLogger('silent') }
+    await projectPartitionBatch(options, batch('chain'))
+    await projectPartitionBatch(options, batch('usage'))
+  })
+
+  afterAll(async () => {
+    await db?.destroy()
+    await database?.drop()
+  })
+
+  it('records a join under its settlement block while a fork could take that block back, and not when it was published final', async () => {
+    const joined = await db.query('SELECT inference_id AS id, count(*)::int AS edges FROM attribution_edge GROUP BY 1 ORDER BY 1')
+    expect(joined).toEqual([{ id: inferenceId(1), edges: 2 }, { id: inferenceId(2), edges: 2 }])
+    const recorded = await db.query('SELECT DISTINCT block_number AS block, table_name AS "table" FROM undo_log ORDER BY 1, 2')
+    const tablesOf = (block: number) => recorded.filter((r: { block: number }) => r.block === block).map((r: { table: string }) => r.table)
+    expect(tablesOf(5)).toEqual([])
+    expect(tablesOf(8)).toEqual(expect.arrayContaining(['attribution_edge', 'contributor_epoch_stat', 'inference', 'usage_record']))
+  })
+})

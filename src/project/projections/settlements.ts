@@ -267,10 +267,10 @@ async function deferJoins(em: EntityManager, inferences: readonly SettledInferen
 /** Joins to inferences written before, each join's changes recorded under its settlement's block while hot. */
 async function joinUnderTheirBlocks(em: EntityManager, pairs: readonly (JoinPair & { inference: SettledRow })[]) {
   if (pairs.length === 0) return
-  const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
+  const hotBlocks = await blocksStillHot(em, pairs.map((p) => p.inference))
   const byBlock = new Map<string, { block: { number: number; hash: string } | null; pairs: JoinPair[] }>()
   for (const pair of pairs) {
-    const hot = finalized == null || pair.inference.blockNumber > finalized
+    const hot = hotBlocks.has(pair.inference.blockHash)
     const block = hot ? { number: pair.inference.blockNumber, hash: pair.inference.blockHash } : null
     const key = block?.hash ?? ''
     if (!byBlock.has(key)) byBlock.set(key, { block, pairs: [] })
@@ -282,6 +282,20 @@ async function joinUnderTheirBlocks(em: EntityManager, pairs: readonly (JoinPair
     await joinToSettled(em, inBlock)
   }
   await recordChangesOf(em, null)
+}
+
+/**
+ * The blocks of these settlements that a fork could still orphan: above the finalized height, and applied as hot
+ * (their settlement left undo rows). A settlement the ingester published as final left none, so its join is not
+ * recorded either: in a catch-up every block is final before the next finality marker says so, and recording
+ * joins block by block would cut them into a few statements per block.
+ */
+async function blocksStillHot(em: EntityManager, inferences: readonly SettledRow[]): Promise<Set<string>> {
+  const [{ finalized }] = await em.query('SELECT max(finalized_height) AS finalized FROM chain_state')
+  const candidates = [...new Set(inferences.filter((i) => finalized == null || i.blockNumber > finalized).map((i) => i.blockHash))]
+  if (candidates.length === 0) return new Set()
+  const rows: { hash: string }[] = await em.query('SELECT DISTINCT block_hash AS hash FROM undo_log WHERE block_hash = ANY($1)', [candidates])
+  return new Set(rows.map((r) => r.hash))
 }
 
 interface JoinPair {
