@@ -148,6 +148,15 @@ const idParts = fc
   .map(([ids, ws]) => ids.map((key, i) => ({ key, weight: ws[i]! })))
 
 describe('allocate: properties', () => {
+  it('Given two uint256 ids as canonical decimals, when compared, then they are in numeric order', () => {
+    const id = fc.oneof(fc.bigInt({ min: 0n, max: 1_000n }), fc.bigInt({ min: 0n, max: 2n ** 256n - 1n }))
+    fc.assert(
+      fc.property(id, id, (a, b) => {
+        expect(Math.sign(compareDecimalIds(String(a), String(b)))).toBe(a < b ? -1 : a > b ? 1 : 0)
+      }),
+    )
+  })
+
   it('Given any total and weights, when allocated, then the parts sum exactly to the total and none is negative', () => {
     fc.assert(
       fc.property(total, weights, (t, ws) => {
