@@ -4,6 +4,8 @@ import type { PoolClient } from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import type { DataSource, EntityManager } from 'typeorm'
 
+type Value = string | number | bigint | boolean | null | undefined
+
 /** A column of an appended table: its PostgreSQL type (for the INSERT form) and how a row gives its value. */
 export interface AppendColumn<Row> {
   name: string
@@ -17,8 +19,6 @@ export interface AppendColumn<Row> {
  * unnest(…)` where COPY is not served (PGlite over its socket, the embedded default, loses the connection on a
  * COPY). For tables rows are only added to in bulk: a key conflict fails the statement, as it would an INSERT.
  */
-type Value = string | number | bigint | boolean | null | undefined
-
 export async function appendRows<Row>(em: EntityManager, table: string, columns: readonly AppendColumn<Row>[], rows: readonly Row[]): Promise<void> {
   if (rows.length === 0) return
   if (await servesCopy(em)) return copyRows(em, table, columns, rows)

@@ -322,10 +322,7 @@ function settlementRuns(items: Incoming[]): Incoming[][] {
   return runs
 }
 
-/**
- * Usage records are deduplicated by their stored copy rather than by event id: another copy of an applied record
- * is ignored when identical and dead-lettered when it differs, however the log is cut into batches.
- */
+/** A decoded usage record with the record it came in. */
 interface UsableUsage {
   id: string
   record: LogRecord
@@ -351,6 +348,10 @@ function decodeUsageRecords(records: LogRecord[]): { usable: UsableUsage[]; reje
   return { usable, rejected }
 }
 
+/**
+ * Usage records are deduplicated by their stored copy rather than by event id: another copy of an applied record
+ * is ignored when identical and dead-lettered when it differs, however the log is cut into batches.
+ */
 async function projectUsageRecords(em: EntityManager, usable: UsableUsage[], rejected: StoredDeadLetter[], mode: Mode) {
   await recordChangesOf(em, null)
   if (mode === 'whole') {
