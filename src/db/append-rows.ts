@@ -75,7 +75,7 @@ function* chunks<Row>(columns: readonly AppendColumn<Row>[], rows: readonly Row[
 }
 
 /** A value in COPY's text format: `\N` for NULL, and backslash, tab, newline and carriage return escaped. */
-export function copyText(value: Value): string {
+function copyText(value: Value): string {
   if (value === null || value === undefined) return '\\N'
   if (typeof value !== 'string') return String(value)
   return /[\\\t\n\r]/.test(value) ? value.replace(/[\\\t\n\r]/g, escapeChar) : value
