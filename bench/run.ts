@@ -28,9 +28,10 @@ const HELP = `npm run bench -- [--inferences N] [--runs R] [--smoke] [--cpu-prof
   --inferences N  settled inferences in the backlog, each with a usage record of ${ATTRIBUTIONS_PER_INFERENCE} attributions (default 1000000)
   --runs R        projector and baseline runs; the median is reported (default 3)
   --smoke         2000 inferences, 1 run: checks the harness still works (CI)
-  --cpu-prof      run the projector under node --cpu-prof (profiles in bench/results/profiles/)
+  --cpu-prof      run the projector and the replay under node --cpu-prof (profiles in bench/results/profiles/)
   --keep          keep the databases and topics afterwards
   --projection-only  stop after the projector runs, keeping the last one's database (printed) for graphql.js or the explorer
+  --through-replay   stop after the replay of the last run (its rebuild rate, digests and peak RSS printed)
   --graphql-seconds N  autocannon time per GraphQL query, 50 connections, on the last run's projection (default 20; 3 with --smoke)
   --chain-blocks N     chain ingestion: blocks of protocol events pre-filled on a private anvil (default 500; 20 with --smoke)
   --chain-events-per-block E  protocol events (transactions) per pre-filled block (default 100; 20 with --smoke)
@@ -48,6 +49,7 @@ const { values: flags } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     'projection-only': { type: 'boolean', default: false },
+    'through-replay': { type: 'boolean', default: false },
     'graphql-seconds': { type: 'string' },
     'chain-blocks': { type: 'string' },
     'chain-events-per-block': { type: 'string' },
@@ -136,6 +138,11 @@ async function main() {
   progress('replay of the last run')
   const replay = await replayRun(namespace, lastLive!)
   progress(`replay: rebuilt at ${rate(replay.records, replay.rebuildSeconds)} events/s, ${rate(replay.records, replay.seconds)} events/s end to end, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
+  if (flags['through-replay']) {
+    const mib = (bytes = 0) => (bytes / 2 ** 20).toFixed(0)
+    console.log(`projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s, peak RSS ${mib(live[runs - 1].peakRssBytes)} MiB; replay: ${rate(replay.records, replay.rebuildSeconds)} events/s rebuilt, peak RSS ${mib(replay.peakRssBytes)} MiB, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
+    return
+  }
 
   const limits = await measureWriteLimits({ adminUrl, liveUrl: lastLive!.url, keep: flags.keep, progress })
 
@@ -300,7 +307,8 @@ async function projectionState(dbUrl: string) {
 /** `attrib replay --no-switch` over the last live run: rebuilds from the log and compares digests. */
 async function replayRun(namespace: string, live: { url: string; group: string }) {
   const started = Date.now()
-  const replay = startAttrib(['replay', '--no-switch'], projectorEnv(namespace, live.url, live.group))
+  const nodeArgs = flags['cpu-prof'] ? cpuProfileArgs(`${resultsDir}profiles`) : []
+  const replay = startAttrib(['replay', '--no-switch'], projectorEnv(namespace, live.url, live.group), nodeArgs)
   const rss = sampleRss(replay.child)
   const code = await replay.exited
   const peakRssBytes = await rss.stop()

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster'
-import { startApiServer } from './api/server.js'
 import { SCHEMA_NOT_CURRENT_EXIT, superviseApiWorkers } from './api/workers.js'
 import type { Config } from './config.js'
 import { openDatabase } from './db/data-source.js'
@@ -70,6 +69,9 @@ export async function startApi({ config, logger, notifications }: ServiceContext
     logger.fatal({ err }, 'refusing to serve')
     process.exit(SCHEMA_NOT_CURRENT_EXIT) // the primary then stops every worker rather than replacing this one
   }
+  // Loaded here, not at the top: the API's modules (GraphiQL alone is 27 MB of strings) would otherwise sit in
+  // the heap of every projector, replay and ingester.
+  const { startApiServer } = await import('./api/server.js')
   const server = await startApiServer({ db: config.dbUrl, logger, ...config.api, notifications })
   return {
     server,

@@ -221,6 +221,7 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
 
   /** The next offset to deliver per partition ("topic/partition"), from the store's position on first use. */
   const positions = new Map<string, bigint>()
+  const paused = new Set<string>()
 
   async function consume(options: ConsumeOptions): Promise<void> {
     let retryDelay = 0
@@ -251,6 +252,7 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
     for (const { topic, partition, next_offset } of partitions) {
       if (stopped) break
       const id = `${topic}/${partition}`
+      if (paused.has(id)) continue
       let position = positions.get(id)
       if (position === undefined) {
         position = (await options.startOffset(topic, partition)) ?? 0n
@@ -294,6 +296,12 @@ function embeddedConsumer(ctx: ConsumerContext): LogConsumer {
     seek(topic, partition, offset) {
       positions.set(`${topic}/${partition}`, offset)
       sleeping?.wake()
+    },
+    pause(topic, partition) {
+      paused.add(`${topic}/${partition}`)
+    },
+    resume(topic, partition) {
+      if (paused.delete(`${topic}/${partition}`)) sleeping?.wake()
     },
     async close() {
       stopped = true

@@ -168,6 +168,8 @@ function kafkaConsumer(consumer: Consumer, connectedAdmin: () => Promise<ReturnT
       })
     },
     seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset: String(offset) }),
+    pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+    resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
     close: () => consumer.disconnect(),
   }
 }

@@ -74,6 +74,12 @@ export interface LogConsumer {
    * failed (the projector applies a batch while the next is delivered).
    */
   seek(topic: string, partition: number, offset: bigint): void
+  /**
+   * Stops fetching the partition until `resume`: a batch being handled still completes, and the next one starts
+   * after it. A consumer group's rebalance resumes every partition it assigns.
+   */
+  pause(topic: string, partition: number): void
+  resume(topic: string, partition: number): void
   close(): Promise<void>
 }
 

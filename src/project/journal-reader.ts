@@ -8,15 +8,18 @@ export interface OffsetRange {
   last: bigint
 }
 
-/** How many bytes of records one partition may hold ahead of the replay before its reading waits. */
-const DEFAULT_AHEAD_BYTES_PER_PARTITION = 16 << 20
+/**
+ * How many bytes of records one partition may hold ahead of the replay before the log stops fetching it; one
+ * fetch (4 MB a partition) may land past the bound.
+ */
+const DEFAULT_AHEAD_BYTES_PER_PARTITION = 4 << 20
 
 /**
  * Hands a replay the journaled ranges of the log in the journal's order, streaming each partition once from
  * the log instead of staging it. Every partition's ranges come in offset order, so each partition is a queue
- * read ahead of the replay, up to a bound; a partition past its bound waits, unless the replay is itself
- * waiting for another partition (one consumer may deliver several partitions one after another: blocking it
- * for one of them then would deadlock), so memory stays bounded in the common case and the replay never stalls.
+ * read ahead of the replay. A partition past its bound is paused at the log, never by blocking a delivery (one
+ * consumer delivers its partitions one after another: blocking it for one would starve the others), and
+ * resumed once the replay has taken enough of it, or at once when the replay waits for it.
  */
 export async function openJournalReader(
   log: Log,
@@ -27,16 +30,19 @@ export async function openJournalReader(
   const partitions = new Map<string, PartitionQueue>()
   for (const r of ranges) {
     const key = keyOf(r.topic, r.partition)
-    const queue = partitions.get(key) ?? { records: [], bytes: 0, next: r.first, end: r.last }
+    const queue = partitions.get(key) ?? { topic: r.topic, partition: r.partition, records: [], bytes: 0, next: r.first, end: r.last }
     if (r.first < queue.next) queue.next = r.first
     if (r.last > queue.end) queue.end = r.last
     partitions.set(key, queue)
   }
-  const changed = new Notifier()
-  /** Set while the replay waits for records: deliveries then never wait, whatever their partition holds. */
-  let starving = false
+  const delivered = new Notifier()
+  /** The partition the replay waits for: it is never paused, whatever it holds (its range may exceed the bound). */
+  let wanted: PartitionQueue | undefined
 
   const consumer: LogConsumer | undefined = partitions.size === 0 ? undefined : await log.consumer(group)
+  // Both are idempotent, so neither needs to know what the log's state is (a rebalance resumes what it assigns).
+  const pause = (queue: PartitionQueue) => consumer?.pause(queue.topic, queue.partition)
+  const resume = (queue: PartitionQueue) => consumer?.resume(queue.topic, queue.partition)
   await consumer?.start({
     topics: [...new Set(ranges.map((r) => r.topic))],
     startOffset: async (topic, partition) => partitions.get(keyOf(topic, partition))?.next,
@@ -46,12 +52,14 @@ export async function openJournalReader(
       for (const record of records) {
         // A redelivered batch (the log delivers at least once) repeats offsets already queued.
         if (record.offset !== queue.next || record.offset > queue.end) continue
-        queue.records.push(record)
+        // Kafka's client hands out values as slices of its whole fetch response: a queued slice would keep the
+        // response, every partition's share of it, in memory until the replay takes it. A copy keeps only the record.
+        queue.records.push(record.value ? { ...record, value: Buffer.from(record.value) } : record)
         queue.bytes += record.value?.length ?? 0
         queue.next++
       }
-      changed.notify()
-      while (queue.bytes > aheadBytesPerPartition && !starving) await changed.wait()
+      if (queue.bytes > aheadBytesPerPartition && queue !== wanted) pause(queue)
+      delivered.notify()
     },
   })
 
@@ -59,22 +67,20 @@ export async function openJournalReader(
     async take({ topic, partition, first, last }: OffsetRange): Promise<LogRecord[]> {
       const queue = partitions.get(keyOf(topic, partition))
       if (!queue) throw new Error(`no journaled range of ${topic}/${partition}`)
-      while (queue.next <= last) {
-        starving = true
-        changed.notify()
-        await changed.wait()
+      if (queue.next <= last) {
+        wanted = queue
+        resume(queue)
+        while (queue.next <= last) await delivered.wait()
+        wanted = undefined
       }
-      starving = false
       let count = 0
       while (count < queue.records.length && queue.records[count].offset <= last) count++
-      const delivered = queue.records.splice(0, count)
-      queue.bytes -= delivered.reduce((sum, r) => sum + (r.value?.length ?? 0), 0)
-      changed.notify()
-      return delivered.filter((r) => r.offset >= first)
+      const taken = queue.records.splice(0, count)
+      queue.bytes -= taken.reduce((sum, r) => sum + (r.value?.length ?? 0), 0)
+      if (queue.bytes <= aheadBytesPerPartition) resume(queue)
+      return taken.filter((r) => r.offset >= first)
     },
     async close() {
-      starving = true // a delivery waiting for room returns, so the consumer can stop
-      changed.notify()
       await consumer?.close()
     },
   }
@@ -102,6 +108,8 @@ export interface JournalReader {
 }
 
 interface PartitionQueue {
+  topic: string
+  partition: number
   records: LogRecord[]
   bytes: number
   /** The next offset this partition's queue expects from the log. */

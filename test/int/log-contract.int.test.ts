@@ -136,7 +136,7 @@ describe.each(implementations)('log contract: %s', (_name, open) => {
     })
     const until = (count: number) =>
       eventually(async () => (received.length >= count ? received : undefined), WAIT_MS, `${count} records (have ${received.length})`)
-    return { received, attempts, stored, until, close }
+    return { received, attempts, stored, until, close, consumer }
   }
 
   it('delivers each partition in order with consecutive offsets from 0, a key always on one partition', async () => {
@@ -282,6 +282,24 @@ describe.each(implementations)('log contract: %s', (_name, open) => {
     const { received, until } = await consume([t], { log: reader })
     await until(25)
     expect(received.map((r) => r.offset)).toEqual(Array.from({ length: 25 }, (_, i) => BigInt(i)))
+  })
+
+  it('delivers nothing of a paused partition until it is resumed, while the others go on', async () => {
+    const t = await topic(2)
+    await send(t, records(0, 20))
+    const { received, until, consumer } = await consume([t])
+    await until(20)
+    const first = byPartition(received)
+    expect([...first.keys()].sort()).toEqual([0, 1]) // both partitions have records to withhold or deliver
+    consumer.pause(t, 0)
+    await send(t, records(20, 20))
+    const ends = await subject.log.endOffsets(t)
+    const count = (partition: number) => byPartition(received).get(partition)?.length ?? 0
+    await eventually(async () => (count(1) === Number(ends.get(1)) ? true : undefined), WAIT_MS, 'partition 1 delivered')
+    expect(count(0)).toBe(first.get(0)!.length)
+    consumer.resume(t, 0)
+    await until(40)
+    expect(count(0)).toBe(Number(ends.get(0)))
   })
 
   it('hands a replay journaled ranges in the journal order, reading little ahead and never deadlocking', async () => {
