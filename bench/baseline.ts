@@ -33,10 +33,13 @@ import {
 
 /**
  * The baseline keeps the schema squid-typeorm-codegen makes from the entity model with no index removed: an
- * index on every relation, as a squid user would have it. Ours dropped these for the write path
- * (db/migrations/1795660000000-EdgeIndexesTheApiUses.js); the baseline's database gets them back.
+ * index on every relation and keys in the database's collation, as a squid user would have it. Ours dropped these
+ * indexes and orders the edge's key by bytes for the write path (db/migrations/1795660000000-EdgeIndexesTheApiUses.js,
+ * 1795690000000-EdgeKeyInByteOrder.js); the baseline's database gets them back.
  */
 export async function addBaselineIndexes(db: DataSource): Promise<void> {
+  await db.query('ALTER TABLE attribution_edge ALTER COLUMN id TYPE character varying COLLATE "default"')
+  await db.query('CREATE INDEX ON attribution_edge (inference_id)')
   await db.query('CREATE INDEX ON attribution_edge (contributor_id)')
   await db.query('CREATE INDEX ON attribution_edge (datanet_id)')
   await db.query('CREATE INDEX ON attribution_edge (epoch, contributor_id)')

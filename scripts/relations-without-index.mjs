@@ -6,8 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 const UNINDEXED = {
-  // A contributor's or a datanet's edges are those of its contributions (src/api/entities/settlement.ts).
-  attributionEdge: ['contributor', 'datanet'],
+  // An inference's edges are a range of the edge's key; a contributor's or a datanet's are those of its
+  // contributions (src/api/entities/settlement.ts).
+  attributionEdge: ['inference', 'contributor', 'datanet'],
 }
 
 const dir = process.argv[2]

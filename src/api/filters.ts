@@ -25,6 +25,8 @@ export interface FilterColumn {
    * other table's index finds them (attribution edges by contributor, through the contributor's contributions).
    */
   within?: (condition: string) => string
+  /** The rows equal to one value (an SQL expression), where `sql = value` would find them by no index. */
+  match?: (value: string) => string
 }
 
 export const MAX_IN_VALUES = 500
@@ -75,6 +77,8 @@ function condition(params: SqlParams, field: string, column: FilterColumn, opera
     const values = operand as unknown[]
     if (values.length > MAX_IN_VALUES) throw userError(`where.${field}.in takes at most ${MAX_IN_VALUES} values`)
     const normalised = values.map((v) => normalise(`where.${field}`, column.kind, v))
+    const { match } = column
+    if (match) return normalised.length ? `(${normalised.map((v) => match(params.add(v, type))).join(' OR ')})` : 'false'
     // An int kept as text is compared as text, so the text column's index serves the lookup.
     if (column.kind === 'intText') return `${column.sql} = ANY(${params.add(normalised, 'int[]')}::text[])`
     return `${column.sql} = ANY(${params.add(normalised, `${type}[]`)})`
@@ -82,6 +86,7 @@ function condition(params: SqlParams, field: string, column: FilterColumn, opera
   const comparison = COMPARISONS[operator]
   if (!comparison) throw new Error(`unknown filter operator ${operator}`)
   const value = params.add(normalise(`where.${field}`, column.kind, operand), type)
+  if (column.match && operator === 'eq') return column.match(value)
   if (column.kind === 'intText') {
     return operator === 'eq' ? `${column.sql} = ${value}::text` : `${column.sql}::int ${comparison} ${value}`
   }

@@ -1,3 +1,4 @@
+import { edgesOfInference } from './entities/settlement.js'
 import type { Sql } from './sql.js'
 
 export type LineageKind = 'INFERENCE' | 'MODEL' | 'DATANET' | 'CONTRIBUTION' | 'CONTRIBUTOR' | 'AGENT'
@@ -15,6 +16,8 @@ interface Hop {
   table: string
   fromId: string
   toId: string
+  /** The hop's rows from one node (an SQL expression of its id) where `fromId = node` would find them by no index. */
+  fromMatch?: (node: string) => string
   weight?: string
   amount?: string
   upstreamOrder: string
@@ -24,7 +27,7 @@ interface Hop {
 const HOPS: Hop[] = [
   { relation: 'USES_MODEL', from: 'INFERENCE', to: 'MODEL', table: 'inference e', fromId: 'e.id', toId: 'e.model_id', amount: 'e.model_part', upstreamOrder: 'e.id', downstreamOrder: 'e.block_number DESC, e.id' },
   { relation: 'CALLED_BY', from: 'INFERENCE', to: 'AGENT', table: 'inference e JOIN agent a ON a.id = e.agent_id', fromId: 'e.id', toId: 'e.agent_id', upstreamOrder: 'e.id', downstreamOrder: 'e.block_number DESC, e.id' },
-  { relation: 'ATTRIBUTED_TO', from: 'INFERENCE', to: 'CONTRIBUTION', table: 'attribution_edge e', fromId: 'e.inference_id', toId: 'e.contribution_id', weight: 'e.weight', amount: 'e.amount', upstreamOrder: 'e.amount DESC, e.id', downstreamOrder: 'e.amount DESC, e.id' },
+  { relation: 'ATTRIBUTED_TO', from: 'INFERENCE', to: 'CONTRIBUTION', table: 'attribution_edge e', fromId: 'e.inference_id', fromMatch: edgesOfInference('e.id'), toId: 'e.contribution_id', weight: 'e.weight', amount: 'e.amount', upstreamOrder: 'e.amount DESC, e.id', downstreamOrder: 'e.amount DESC, e.id' },
   { relation: 'ADAPTS', from: 'MODEL', to: 'MODEL', table: 'model e', fromId: 'e.id', toId: 'e.base_model_id', upstreamOrder: 'e.id', downstreamOrder: 'e.registered_at_block DESC, e.id' },
   { relation: 'TRAINED_ON', from: 'MODEL', to: 'DATANET', table: 'model_datanet e', fromId: 'e.model_id', toId: 'e.datanet_id', upstreamOrder: 'e.id', downstreamOrder: 'e.id' },
   { relation: 'CONTAINS', from: 'DATANET', to: 'CONTRIBUTION', table: 'contribution e', fromId: 'e.datanet_id', toId: 'e.id', upstreamOrder: 'e.submitted_at_block DESC, e.id', downstreamOrder: 'e.id' },
@@ -51,7 +54,7 @@ function branch(hop: Hop, direction: LineageDirection): string {
              ${hop.amount ?? 'NULL::numeric'} AS amount, row_number() OVER (ORDER BY ${order}) AS rn
       FROM ${hop.table}
       WHERE w.node_kind = '${upstream ? hop.from : hop.to}' AND '${hop.relation}' = ANY($5::text[])
-        AND ${known} = w.node_id AND ${hop.toId} IS NOT NULL
+        AND ${upstream && hop.fromMatch ? hop.fromMatch('w.node_id') : `${known} = w.node_id`} AND ${hop.toId} IS NOT NULL
       ORDER BY ${order} LIMIT $4::int + 1
     ) x`
 }

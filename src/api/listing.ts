@@ -10,6 +10,7 @@ import {
   type PagePlan,
 } from './connection.js'
 import type { EntitySpec } from './entities/index.js'
+import { ofParent } from './entities/spec.js'
 import { filterConditions } from './filters.js'
 import { attachJoined, joinSql, type Join } from './references.js'
 import { SqlParams, type Sql } from './sql.js'
@@ -43,7 +44,7 @@ function scopeConditions(params: SqlParams, spec: EntitySpec, args: ConnectionAr
   const conditions = filterConditions(params, spec.filters, args.where)
   if (!scope) return { join: '', conditions }
   const parent = parentOf(spec, scope.relation)
-  return { join: parent.join ?? '', conditions: [`${parent.sql} = ${params.add(scope.id, parent.type)}`, ...conditions] }
+  return { join: parent.join ?? '', conditions: [ofParent(parent, params.add(scope.id, parent.type)), ...conditions] }
 }
 
 /** One page of a top-level list; `count` counts its rows when asked (by default, a statement of its own). */
@@ -88,7 +89,7 @@ export async function listPagesByParent(
   const parent = parentOf(spec, relation)
   const params = new SqlParams()
   const parents = params.add(parentIds, `${parent.type}[]`)
-  const conditions = [`${parent.sql} = p.parent`, ...filterConditions(params, spec.filters, args.where), ...cursorConditions(params, plan)]
+  const conditions = [ofParent(parent, 'p.parent'), ...filterConditions(params, spec.filters, args.where), ...cursorConditions(params, plan)]
   const joined = joinSql(joins)
   const rows = await sql.query<Row & { __parent: unknown }>(
     `SELECT p.parent::text AS "__parent", x.* FROM unnest(${parents}) AS p(parent)
@@ -129,10 +130,11 @@ export async function countByParent(
 ): Promise<number[]> {
   const parent = parentOf(spec, relation)
   const params = new SqlParams()
-  const conditions = [`${parent.sql} = ANY(${params.add(parentIds, `${parent.type}[]`)})`, ...filterConditions(params, spec.filters, where)]
+  const parents = params.add(parentIds, `${parent.type}[]`)
+  const conditions = [ofParent(parent, 'p.parent'), ...filterConditions(params, spec.filters, where)]
   const rows = await sql.query<{ parent: string; n: number }>(
-    `SELECT (${parent.sql})::text AS parent, count(*)::int AS n FROM ${spec.table} t ${parent.join ?? ''}
-     ${whereClause(conditions)} GROUP BY 1`,
+    `SELECT p.parent::text AS parent, x.n FROM unnest(${parents}) AS p(parent)
+     CROSS JOIN LATERAL (SELECT count(*)::int AS n FROM ${spec.table} t ${parent.join ?? ''} ${whereClause(conditions)}) x`,
     params.values,
   )
   const counts = new Map(rows.map((r) => [r.parent, r.n]))

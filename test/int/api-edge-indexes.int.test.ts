@@ -1,4 +1,5 @@
-// attribution_edge keeps only the indexes the API reads by (db/migrations/1795660000000-EdgeIndexesTheApiUses.js):
+// attribution_edge keeps only the indexes the API reads by (db/migrations/1795660000000-EdgeIndexesTheApiUses.js,
+// 1795690000000-EdgeKeyInByteOrder.js):
 // every statement the API runs on it must still find its rows through one. Each statement is explained as it
 // runs, with sequential scans priced out (enable_seqscan = off): a plan that still reads the whole edge table
 // had no index to use, which on 8M edges is a statement of seconds.
@@ -63,10 +64,14 @@ describe('attribution edges: the API reads them by index', () => {
     await database?.drop()
   })
 
-  it('keeps three B-trees on the edge table (its key, inference and contribution) and the block ranges of its epochs', async () => {
+  it('keeps two B-trees on the edge table (its key, in byte order, and contribution) and the block ranges of its epochs', async () => {
     const { rows } = await client.query(`SELECT indexdef FROM pg_indexes WHERE tablename = 'attribution_edge' ORDER BY indexdef`)
     const indexes = rows.map((r) => { const [, method, columns] = /USING (\w+) \((.*?)\)/.exec(r.indexdef)!; return `${method} ${columns}` }).sort()
-    expect(indexes).toEqual(['brin epoch', 'btree contribution_id', 'btree id', 'btree inference_id'])
+    expect(indexes).toEqual(['brin epoch', 'btree contribution_id', 'btree id'])
+    const { rows: [key] } = await client.query(
+      `SELECT collation_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'attribution_edge' AND column_name = 'id'`,
+    )
+    expect(key.collation_name).toBe('C') // an inference's edges are one range of the key only in byte order
   })
 
   it('lists, counts and pages the edges of a contributor, a datanet, a contribution and an inference through an index', async () => {

@@ -42,10 +42,14 @@ const inference: EntitySpec = {
 }
 
 /**
- * Attribution edges are indexed by inference and by contribution only (db/migrations, EdgeIndexesTheApiUses):
- * a contributor's or a datanet's edges are those of its contributions, found through the contribution table's
+ * Attribution edges are found by their key and by contribution only (db/migrations, EdgeIndexesTheApiUses and
+ * EdgeKeyInByteOrder): an inference's edges are one range of the key, `<inference id>-<contribution id>` compared
+ * byte by byte (the column is COLLATE "C"), so every edge of inference X lies between 'X-' and 'X.' ('.' follows
+ * '-'); inference ids all have the same length (0x and 64 hex digits), so no other inference's edge falls in it.
+ * A contributor's or a datanet's edges are those of its contributions, found through the contribution table's
  * indexes. A contribution's contributor and datanet never change, so the edge's own copies always agree.
  */
+export const edgesOfInference = (key: string) => (inferenceId: string) => `(${key} >= (${inferenceId} || '-') AND ${key} < (${inferenceId} || '.'))`
 const throughContributions = (condition: string) => `t.contribution_id IN (SELECT c.id FROM contribution c WHERE ${condition})`
 const ofContribution = (column: string) => ({ sql: `j.${column}`, type: 'text' as const, join: 'JOIN contribution j ON j.id = t.contribution_id' })
 
@@ -57,7 +61,7 @@ const attributionEdge: EntitySpec = {
   order: { AMOUNT: [col('t.amount', 'numeric')], WEIGHT: [col('t.weight', 'numeric')], EPOCH: [col('t.epoch', 'int')] },
   defaultOrder: ['AMOUNT', 'DESC'],
   filters: {
-    inference: { sql: 't.inference_id', kind: 'hash' },
+    inference: { sql: 't.inference_id', kind: 'hash', match: edgesOfInference('t.id') },
     contribution: { sql: 't.contribution_id', kind: 'id' },
     contributor: { sql: 'c.contributor_id', kind: 'address', within: throughContributions },
     datanet: { sql: 'c.datanet_id', kind: 'id', within: throughContributions },
@@ -65,7 +69,7 @@ const attributionEdge: EntitySpec = {
     amount: { sql: 't.amount', kind: 'bigint' },
   },
   parents: {
-    inference: text('t.inference_id'),
+    inference: { ...text('t.inference_id'), match: edgesOfInference('t.id') },
     contribution: text('t.contribution_id'),
     contributor: ofContribution('contributor_id'),
     datanet: ofContribution('datanet_id'),

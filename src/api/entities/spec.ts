@@ -16,8 +16,19 @@ export interface EntitySpec {
   defaultOrder: [field: string, direction: Direction]
   filters: Record<string, FilterColumn>
   /** Parent relation → the parent's id as this table sees it (through `join` for many-to-many). */
-  parents: Record<string, { sql: string; type: SqlType; join?: string }>
+  parents: Record<string, ParentColumn>
 }
+
+export interface ParentColumn {
+  sql: string
+  type: SqlType
+  join?: string
+  /** This table's rows of one parent (an SQL expression of its id), where `sql = id` would find them by no index. */
+  match?: (parentId: string) => string
+}
+
+/** The rows of one parent: equality on the parent's column unless the spec says how its index finds them. */
+export const ofParent = (parent: ParentColumn, parentId: string) => (parent.match ? parent.match(parentId) : `${parent.sql} = ${parentId}`)
 
 export const col = (sql: string, type: SqlType): OrderColumn => ({ sql, type })
 export const text = (sql: string) => ({ sql, type: 'text' as const })

@@ -17,10 +17,9 @@ export class AttributionEdge {
     /**
      * <inferenceId>-<contributionId>
      */
-    @PrimaryKey_('varchar')
+    @PrimaryKey_('varchar', {collation: 'C'})
     id!: string
 
-    @Index_()
     @ManyToOne_(() => Inference, {nullable: true, createForeignKeyConstraints: false})
     inference!: Inference
 
