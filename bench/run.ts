@@ -130,6 +130,9 @@ async function main() {
     lastLive = result.database
     progress(`projector run ${run}: ${rate(result.run.events, result.run.seconds)} events/s`)
   }
+  if (flags['projection-only'] || flags['through-replay']) {
+    for (const row of postgresTimeRows(live[runs - 1])) console.log(row.join('  '))
+  }
   if (flags['projection-only']) {
     console.log(`projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s; peak RSS ${((live[runs - 1].peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB; projection kept in ${lastLive!.url}`)
     return
