@@ -133,8 +133,9 @@ async function main() {
   if (flags['projection-only'] || flags['through-replay']) {
     for (const row of postgresTimeRows(live[runs - 1])) console.log(row.join('  '))
   }
+  const projectorSummary = `projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s, peak RSS ${mib(live[runs - 1].peakRssBytes ?? 0)}`
   if (flags['projection-only']) {
-    console.log(`projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s; peak RSS ${((live[runs - 1].peakRssBytes ?? 0) / 2 ** 20).toFixed(0)} MiB; projection kept in ${lastLive!.url}`)
+    console.log(`${projectorSummary}; projection kept in ${lastLive!.url}`)
     return
   }
 
@@ -142,8 +143,7 @@ async function main() {
   const replay = await replayRun(namespace, lastLive!)
   progress(`replay: rebuilt at ${rate(replay.records, replay.rebuildSeconds)} events/s, ${rate(replay.records, replay.seconds)} events/s end to end, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
   if (flags['through-replay']) {
-    const mib = (bytes = 0) => (bytes / 2 ** 20).toFixed(0)
-    console.log(`projector: ${rate(live[runs - 1].events, live[runs - 1].seconds)} events/s, peak RSS ${mib(live[runs - 1].peakRssBytes)} MiB; replay: ${rate(replay.records, replay.rebuildSeconds)} events/s rebuilt, peak RSS ${mib(replay.peakRssBytes)} MiB, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
+    console.log(`${projectorSummary}; replay: ${rate(replay.records, replay.rebuildSeconds)} events/s rebuilt, peak RSS ${mib(replay.peakRssBytes)}, digests ${replay.digestsEqual ? 'equal' : 'DIFFER'}`)
     return
   }
 
@@ -441,8 +441,9 @@ function summarise(
   }
 }
 
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+
 function printTable(r: ReturnType<typeof summarise>) {
-  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
   const rows: [string, string, string][] = [
     ['backlog', `${r.backlog.inferences} inferences, ${r.backlog.events} events`, `${r.backlog.entityRows} entity rows; ${r.runs} run(s), median`],
     ['projector (Kafka → Postgres)', `${rate(r.projection.eventsPerSecond)} events/s`, `${rate(r.projection.rowsPerSecond)} rows/s; ${r.projection.seconds.toFixed(1)} s wall; ${rate(r.projection.consumingEventsPerSecond)} events/s once consuming; ${r.projection.concurrentPartitions} partition(s) at once`],

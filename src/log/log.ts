@@ -75,8 +75,8 @@ export interface LogConsumer {
    */
   seek(topic: string, partition: number, offset: bigint): void
   /**
-   * Stops fetching the partition until `resume`: a batch being handled still completes, and the next one starts
-   * after it. A consumer group's rebalance resumes every partition it assigns.
+   * Stops fetching the partition until `resume`, which continues after the last batch handled. A batch being
+   * handled, or already fetched, may still arrive. A consumer group's rebalance resumes every partition it assigns.
    */
   pause(topic: string, partition: number): void
   resume(topic: string, partition: number): void
