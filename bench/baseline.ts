@@ -2,6 +2,7 @@ import { Store } from '@subsquid/typeorm-store'
 import { In, type DataSource } from 'typeorm'
 import type { ChainEvent } from '../src/domain/chain-events.js'
 import type { Envelope } from '../src/domain/envelope.js'
+import { attributionEdgeId } from '../src/domain/attribution.js'
 import { epochOf, epochRange } from '../src/domain/epoch.js'
 import { splitDataPart, splitSettlement, type Attribution, type FeeSplit } from '../src/domain/fee-split.js'
 import { USAGE_RECORDED, type UsageRecord as SignedUsageRecord } from '../src/domain/usage-record.js'
@@ -324,7 +325,7 @@ class BatchState {
       const weight = weights.find((w) => w.contributionId === contributionId)!.weight
       this.changed.edges.push(
         new AttributionEdge({
-          id: `${inference.id}-${contributionId}`,
+          id: attributionEdgeId(inference, contributionId),
           inference,
           contribution,
           contributor: contribution.contributor,

@@ -1,7 +1,7 @@
 // Usage: node scripts/keys-in-byte-order.mjs <dir>   (after explicit-primary-keys.mjs)
-// An attribution edge's key is `<inference id>-<contribution id>`, compared byte by byte (COLLATE "C") so that
+// An attribution edge's key is `<settlement block>-<inference id>-<contribution id>`, compared byte by byte (COLLATE "C") so that
 // an inference's edges are one range of it and the key's index finds them without an index of their own
-// (src/api/entities/settlement.ts, edgesOfInference; db/migrations, EdgeKeyInByteOrder).
+// (src/api/entities/settlement.ts, edgesOfInference; db/migrations, EdgeKeyInByteOrder and EdgeKeyBySettlementBlock).
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 

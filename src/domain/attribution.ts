@@ -27,6 +27,16 @@ export interface AttributionEdge {
   amount: bigint
 }
 
+/**
+ * An edge's key: the settlement's block number (10 digits, as the int column holds at most), the inference id and
+ * the contribution id, so an inference's edges are one range of the key (from `<block>-<inference>-` to
+ * `<block>-<inference>.`) and new edges land at the key's right end, where the B-tree's pages are already in
+ * memory, instead of at random places of a tree far larger than shared buffers.
+ */
+export function attributionEdgeId(inference: { id: string; blockNumber: number }, contributionId: string): string {
+  return `${String(inference.blockNumber).padStart(10, '0')}-${inference.id}-${contributionId}`
+}
+
 /** Accepted at or before `block` and not slashed by then. */
 export function earnsAt(contribution: ContributionState, block: number): boolean {
   return (

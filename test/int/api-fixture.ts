@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config.js'
 import { noticeCommit } from '../../src/db/change-notice.js'
 import { openDatabase } from '../../src/db/data-source.js'
 import { createRng } from '../../src/dev/rng.js'
+import { attributionEdgeId } from '../../src/domain/attribution.js'
 import { splitDataPart, splitSettlement } from '../../src/domain/fee-split.js'
 import { payoutTree, stakersPoolShares } from '../../src/domain/payouts.js'
 import { createLogger } from '../../src/logger.js'
@@ -144,7 +145,7 @@ export function generateFixture(inferenceCount: number, seed = 7): Fixture {
     for (const [contributionId, amount] of splitDataPart(inference.dataPart, weights)) {
       const c = contributions.find((x) => x.id === contributionId)!
       edges.push({
-        id: `${inference.id}-${contributionId}`,
+        id: attributionEdgeId(inference, contributionId),
         inferenceId: inference.id,
         contributionId,
         contributorId: c.contributorId,

@@ -42,14 +42,21 @@ const inference: EntitySpec = {
 }
 
 /**
- * Attribution edges are found by their key and by contribution only (db/migrations, EdgeIndexesTheApiUses and
- * EdgeKeyInByteOrder): an inference's edges are one range of the key, `<inference id>-<contribution id>` compared
- * byte by byte (the column is COLLATE "C"), so every edge of inference X lies between 'X-' and 'X.' ('.' follows
- * '-'); inference ids all have the same length (0x and 64 hex digits), so no other inference's edge falls in it.
- * A contributor's or a datanet's edges are those of its contributions, found through the contribution table's
- * indexes. A contribution's contributor and datanet never change, so the edge's own copies always agree.
+ * Attribution edges are found by their key and by contribution only (db/migrations, EdgeIndexesTheApiUses,
+ * EdgeKeyInByteOrder and EdgeKeyBySettlementBlock): an inference's edges are one range of the key,
+ * `<settlement block, 10 digits>-<inference id>-<contribution id>` (src/domain/attribution.ts, attributionEdgeId)
+ * compared byte by byte (the column is COLLATE "C"), so every edge of inference X lies between 'P-' and 'P.' where
+ * P is X's block and id ('.' follows '-'); inference ids all have the same length (0x and 64 hex digits), so no
+ * other inference's edge falls in it. P is read from the inference's row by its primary key (one lookup per
+ * inference, planned as an InitPlan whose result bounds the edge key's index scan); an inference that is not
+ * there has no edges. A contributor's or a datanet's edges are those of its contributions, found through the
+ * contribution table's indexes. A contribution's contributor and datanet never change, so the edge's own copies
+ * always agree.
  */
-export const edgesOfInference = (key: string) => (inferenceId: string) => `(${key} >= (${inferenceId} || '-') AND ${key} < (${inferenceId} || '.'))`
+const edgeKeyPrefix = (inferenceId: string, end: '-' | '.') =>
+  `(SELECT lpad(i.block_number::text, 10, '0') || '-' || i.id || '${end}' FROM inference i WHERE i.id = ${inferenceId})`
+export const edgesOfInference = (key: string) => (inferenceId: string) =>
+  `(${key} >= ${edgeKeyPrefix(inferenceId, '-')} AND ${key} < ${edgeKeyPrefix(inferenceId, '.')})`
 const throughContributions = (condition: string) => `t.contribution_id IN (SELECT c.id FROM contribution c WHERE ${condition})`
 const ofContribution = (column: string) => ({ sql: `j.${column}`, type: 'text' as const, join: 'JOIN contribution j ON j.id = t.contribution_id' })
 

@@ -78,7 +78,7 @@ export const settlementTypeDefs = /* GraphQL */ `
 
   "What one contribution earned from one inference: amount = the inference's dataPart x weight / sum of its weights (largest remainder)."
   type AttributionEdge {
-    "<inferenceId>-<contributionId>"
+    "<settlement block number, 10 digits>-<inferenceId>-<contributionId>"
     id: ID!
     inference: Inference!
     contribution: Contribution!

@@ -15,7 +15,7 @@ export class AttributionEdge {
     }
 
     /**
-     * <inferenceId>-<contributionId>
+     * <settlement block number, 10 digits>-<inferenceId>-<contributionId>
      */
     @PrimaryKey_('varchar', {collation: 'C'})
     id!: string

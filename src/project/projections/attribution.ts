@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm'
 import {
+  attributionEdgeId,
   fallbackEdges,
   usageEdges,
   type AttributionEdge,
@@ -83,7 +84,7 @@ export async function planFallback(em: EntityManager, inferences: readonly Settl
 type EdgeRow = { inference: SettledInference; edge: AttributionEdge }
 
 const EDGE_COLUMNS: AppendColumn<EdgeRow>[] = [
-  { name: 'id', type: 'text', value: (r) => `${r.inference.id}-${r.edge.contributionId}` },
+  { name: 'id', type: 'text', value: (r) => attributionEdgeId(r.inference, r.edge.contributionId) },
   { name: 'inference_id', type: 'text', value: (r) => r.inference.id },
   { name: 'contribution_id', type: 'text', value: (r) => r.edge.contributionId },
   { name: 'contributor_id', type: 'text', value: (r) => r.edge.contributorId },
