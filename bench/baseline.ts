@@ -299,7 +299,7 @@ class BatchState {
       agentStat.fees += BigInt(fee)
     }
     const waiting = this.usage.get(inferenceId)
-    if (waiting && !waiting.joined) this.join(inference, waiting)
+    if (waiting) this.join(inference, waiting)
   }
 
   onUsage(record: SignedUsageRecord) {
@@ -348,8 +348,6 @@ class BatchState {
     }
     Object.assign(inference, { mode: AttributionMode.USAGE, tokensIn: usage.tokensIn, tokensOut: usage.tokensOut, node: usage.node, usageAt: usage.timestamp })
     this.changed.inferences.add(inference)
-    usage.joined = true
-    this.changed.usage.add(usage)
   }
 
   /** Saves parents before children (the schema has foreign keys); aggregates are merged with their stored rows. */

@@ -172,7 +172,9 @@ describe('the set-based projector', () => {
     )
     expect(rows).toEqual([{ id: inferenceId(7), blockHash: remined.hash, mode: 'USAGE' }])
     const usage: { id: string; joined: boolean }[] = await whole.query(
-      'SELECT id, joined FROM usage_record WHERE id = ANY($1) ORDER BY id',
+      // joined: the inference carries the record's details (the API's UsageRecord.joined)
+      `SELECT u.id, EXISTS (SELECT 1 FROM inference i WHERE i.id = u.id AND i.usage_at IS NOT NULL) AS joined
+       FROM usage_record u WHERE u.id = ANY($1) ORDER BY u.id`,
       [[inferenceId(7), inferenceId(8), inferenceId(9), inferenceId(10)]],
     )
     // The records stay (they were not on the orphaned block); only the joins of block 12 were undone.

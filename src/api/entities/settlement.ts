@@ -83,10 +83,13 @@ const attributionEdge: EntitySpec = {
   },
 }
 
+/** A usage record is joined when its inference carries its details: the join sets usage_at, nothing else does. */
+const USAGE_JOINED = 'EXISTS (SELECT 1 FROM inference ji WHERE ji.id = t.id AND ji.usage_at IS NOT NULL)'
+
 const usageRecord: EntitySpec = {
   table: 'usage_record',
   columns: `t.id, t.model_id AS "modelId", t.agent_id AS "agentId", t.node, t.tokens_in AS "tokensIn",
-    t.tokens_out AS "tokensOut", t.timestamp, t.attributions, t.joined`,
+    t.tokens_out AS "tokensOut", t.timestamp, t.attributions, ${USAGE_JOINED} AS joined`,
   key: TEXT_ID,
   order: { TIMESTAMP: [col('t.timestamp', 'timestamptz')] },
   defaultOrder: ['TIMESTAMP', 'DESC'],
@@ -95,7 +98,7 @@ const usageRecord: EntitySpec = {
     model: { sql: 't.model_id', kind: 'id' },
     agent: { sql: 't.agent_id', kind: 'id' },
     node: { sql: 't.node', kind: 'address' },
-    joined: { sql: 't.joined', kind: 'bool' },
+    joined: { sql: USAGE_JOINED, kind: 'bool' },
     timestamp: { sql: 't.timestamp', kind: 'time' },
   },
   parents: {},

@@ -105,7 +105,7 @@ export const settlementTypeDefs = /* GraphQL */ `
     weight: BigInt!
   }
 
-  "A usage record as received, joined to its settlement when both are in."
+  "A usage record as received. joined: its settlement is in and the record was joined to it (the inference carries its usageAt)."
   type UsageRecord {
     "The inferenceId."
     id: ID!

@@ -1,8 +1,8 @@
 import {PrimaryColumn as PrimaryKey_} from "typeorm"
-import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, StringColumn as StringColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, JSONColumn as JSONColumn_, BooleanColumn as BooleanColumn_} from "@subsquid/typeorm-store"
+import {Entity as Entity_, Column as Column_, PrimaryColumn as PrimaryColumn_, StringColumn as StringColumn_, IntColumn as IntColumn_, DateTimeColumn as DateTimeColumn_, JSONColumn as JSONColumn_} from "@subsquid/typeorm-store"
 
 /**
- * A usage record as received, joined to its settlement when both are in.
+ * A usage record as received. Whether it is joined to its settlement is read off the inference (its usageAt is set by the join), so the join writes no row of this table.
  */
 @Entity_()
 export class UsageRecord {
@@ -39,7 +39,4 @@ export class UsageRecord {
      */
     @JSONColumn_({nullable: false})
     attributions!: unknown
-
-    @BooleanColumn_({nullable: false})
-    joined!: boolean
 }

@@ -123,7 +123,8 @@ export async function writeSettlements(
 ): Promise<Map<string, RefusedUsage>> {
   if (accepted.length === 0) return new Map()
   const inferences = new Map(accepted.map((a) => [a.inference.id, a.inference]))
-  const waiting = await em.findBy(UsageRecord, { id: In([...inferences.keys()]), joined: false })
+  // Accepted settlements are new inferences, so no record of theirs is joined yet.
+  const waiting = await em.findBy(UsageRecord, { id: In([...inferences.keys()]) })
   const { pairs, refused } = await refuseMismatches(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
   const ready = pairs.filter((p) => p.inference.blockNumber <= completeHeight)
   await deferJoins(em, pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference))
@@ -214,7 +215,7 @@ export async function joinDeferred(em: EntityManager, completeHeight: number): P
   const ids = due.map((d) => d.id).sort()
   await lockInferences(em, ids)
   const settled = await settledInferences(em, ids)
-  const usage = await em.findBy(UsageRecord, { id: In(ids), joined: false })
+  const usage = await em.findBy(UsageRecord, { id: In(ids) })
   const pairs = usage.flatMap((u) => {
     const inference = settled.get(u.id)
     return inference && !inference.closed && inference.mode === AttributionMode.AWAITING_USAGE ? [{ inference, usage: u }] : []
@@ -336,11 +337,10 @@ async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise
   return new Map(planned.map((p, k) => [p.inference.id, { ...p, usage: pairs[k].usage }]))
 }
 
-/** The joins' edges and earnings, and their usage records marked joined. */
+/** The joins' edges and earnings (a record is joined when its inference row has its details: usage_at). */
 async function writeJoins(em: EntityManager, joined: ReadonlyMap<string, Joined>) {
   if (joined.size === 0) return
   await writeEdges(em, [...joined.values()])
-  await em.query('UPDATE usage_record SET joined = true WHERE id = ANY($1)', [[...joined.keys()]])
 }
 
 /** Joins usage records to inferences written before: the inference rows get the mode and the record's details. */
@@ -496,7 +496,7 @@ function rejected(reason: string, detail: string): SettlementOutcome {
   return { rejected: { reason, detail } }
 }
 
-/** The UsageRecord row of a signed record, not yet joined to its settlement. */
+/** The UsageRecord row of a signed record. */
 export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
   return new UsageRecord({
     id: record.inferenceId,
@@ -507,7 +507,6 @@ export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
     tokensOut: record.tokensOut,
     timestamp: new Date(record.timestamp * 1000),
     attributions: record.attributions,
-    joined: false,
   })
 }
 
@@ -520,7 +519,6 @@ const USAGE_RECORD_COLUMNS: AppendColumn<UsageRecord>[] = [
   { name: 'tokens_out', type: 'int', value: (r) => r.tokensOut },
   { name: 'timestamp', type: 'timestamptz', value: (r) => r.timestamp.toISOString() },
   { name: 'attributions', type: 'jsonb', value: (r) => JSON.stringify(r.attributions) },
-  { name: 'joined', type: 'boolean', value: () => false },
 ]
 
 async function insertUsageRecords(em: EntityManager, records: readonly UsageRecord[]) {
