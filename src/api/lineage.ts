@@ -27,7 +27,7 @@ interface Hop {
 const HOPS: Hop[] = [
   { relation: 'USES_MODEL', from: 'INFERENCE', to: 'MODEL', table: 'inference e', fromId: 'e.id', toId: 'e.model_id', amount: 'e.model_part', upstreamOrder: 'e.id', downstreamOrder: 'e.block_number DESC, e.id' },
   { relation: 'CALLED_BY', from: 'INFERENCE', to: 'AGENT', table: 'inference e JOIN agent a ON a.id = e.agent_id', fromId: 'e.id', toId: 'e.agent_id', upstreamOrder: 'e.id', downstreamOrder: 'e.block_number DESC, e.id' },
-  { relation: 'ATTRIBUTED_TO', from: 'INFERENCE', to: 'CONTRIBUTION', table: 'attribution_edge e', fromId: 'e.inference_id', fromMatch: edgesOfInference('e.id'), toId: 'e.contribution_id', weight: 'e.weight', amount: 'e.amount', upstreamOrder: 'e.amount DESC, e.id', downstreamOrder: 'e.amount DESC, e.id' },
+  { relation: 'ATTRIBUTED_TO', from: 'INFERENCE', to: 'CONTRIBUTION', table: 'attribution_edge e', fromId: 'e.inference_id', fromMatch: edgesOfInference('e.id', 'e.inference_id'), toId: 'e.contribution_id', weight: 'e.weight', amount: 'e.amount', upstreamOrder: 'e.amount DESC, e.id', downstreamOrder: 'e.amount DESC, e.id' },
   { relation: 'ADAPTS', from: 'MODEL', to: 'MODEL', table: 'model e', fromId: 'e.id', toId: 'e.base_model_id', upstreamOrder: 'e.id', downstreamOrder: 'e.registered_at_block DESC, e.id' },
   { relation: 'TRAINED_ON', from: 'MODEL', to: 'DATANET', table: 'model_datanet e', fromId: 'e.model_id', toId: 'e.datanet_id', upstreamOrder: 'e.id', downstreamOrder: 'e.id' },
   { relation: 'CONTAINS', from: 'DATANET', to: 'CONTRIBUTION', table: 'contribution e', fromId: 'e.datanet_id', toId: 'e.id', upstreamOrder: 'e.submitted_at_block DESC, e.id', downstreamOrder: 'e.id' },

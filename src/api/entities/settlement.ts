@@ -49,14 +49,16 @@ const inference: EntitySpec = {
  * P is X's block and id ('.' follows '-'); inference ids all have the same length (0x and 64 hex digits), so no
  * other inference's edge falls in it. P is read from the inference's row by its primary key (one lookup per
  * inference, planned as an InitPlan whose result bounds the edge key's index scan); an inference that is not
- * there has no edges. A contributor's or a datanet's edges are those of its contributions, found through the
+ * there has no edges. The range's bounds are unknown when the statement is planned, so PostgreSQL would guess
+ * that 0.5 % of all edges fall in it (40,000 at 8M edges) and plan for that; the redundant equality on
+ * inference_id (no index, checked on the few rows the range returns) brings the estimate to the ~8 edges it is. A contributor's or a datanet's edges are those of its contributions, found through the
  * contribution table's indexes. A contribution's contributor and datanet never change, so the edge's own copies
  * always agree.
  */
 const edgeKeyPrefix = (inferenceId: string, end: '-' | '.') =>
   `(SELECT lpad(i.block_number::text, 10, '0') || '-' || i.id || '${end}' FROM inference i WHERE i.id = ${inferenceId})`
-export const edgesOfInference = (key: string) => (inferenceId: string) =>
-  `(${key} >= ${edgeKeyPrefix(inferenceId, '-')} AND ${key} < ${edgeKeyPrefix(inferenceId, '.')})`
+export const edgesOfInference = (key: string, inferenceColumn: string) => (inferenceId: string) =>
+  `(${key} >= ${edgeKeyPrefix(inferenceId, '-')} AND ${key} < ${edgeKeyPrefix(inferenceId, '.')} AND ${inferenceColumn} = ${inferenceId})`
 const throughContributions = (condition: string) => `t.contribution_id IN (SELECT c.id FROM contribution c WHERE ${condition})`
 const ofContribution = (column: string) => ({ sql: `j.${column}`, type: 'text' as const, join: 'JOIN contribution j ON j.id = t.contribution_id' })
 
@@ -68,7 +70,7 @@ const attributionEdge: EntitySpec = {
   order: { AMOUNT: [col('t.amount', 'numeric')], WEIGHT: [col('t.weight', 'numeric')], EPOCH: [col('t.epoch', 'int')] },
   defaultOrder: ['AMOUNT', 'DESC'],
   filters: {
-    inference: { sql: 't.inference_id', kind: 'hash', match: edgesOfInference('t.id') },
+    inference: { sql: 't.inference_id', kind: 'hash', match: edgesOfInference('t.id', 't.inference_id') },
     contribution: { sql: 't.contribution_id', kind: 'id' },
     contributor: { sql: 'c.contributor_id', kind: 'address', within: throughContributions },
     datanet: { sql: 'c.datanet_id', kind: 'id', within: throughContributions },
@@ -76,7 +78,7 @@ const attributionEdge: EntitySpec = {
     amount: { sql: 't.amount', kind: 'bigint' },
   },
   parents: {
-    inference: { ...text('t.inference_id'), match: edgesOfInference('t.id') },
+    inference: { ...text('t.inference_id'), match: edgesOfInference('t.id', 't.inference_id') },
     contribution: text('t.contribution_id'),
     contributor: ofContribution('contributor_id'),
     datanet: ofContribution('datanet_id'),

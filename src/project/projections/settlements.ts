@@ -1,4 +1,4 @@
-import { In, type EntityManager } from 'typeorm'
+import type { EntityManager } from 'typeorm'
 import { epochOf } from '../../domain/epoch.js'
 import { splitSettlement, type FeeSplit, type SettlementSplit } from '../../domain/fee-split.js'
 import type { UsageRecord as SignedUsageRecord } from '../../domain/usage-record.js'
@@ -124,7 +124,7 @@ export async function writeSettlements(
   if (accepted.length === 0) return new Map()
   const inferences = new Map(accepted.map((a) => [a.inference.id, a.inference]))
   // Accepted settlements are new inferences, so no record of theirs is joined yet.
-  const waiting = await em.findBy(UsageRecord, { id: In([...inferences.keys()]) })
+  const waiting = await usageRecordsOf(em, [...inferences.keys()])
   const { pairs, refused } = await refuseMismatches(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
   const ready = pairs.filter((p) => p.inference.blockNumber <= completeHeight)
   await deferJoins(em, pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference))
@@ -163,7 +163,7 @@ export async function recordUsage(em: EntityManager, records: readonly SignedUsa
   if (records.length === 0) return []
   const ids = records.map((r) => r.inferenceId)
   await lockInferences(em, ids)
-  const stored = new Map((await em.findBy(UsageRecord, { id: In(ids) })).map((u) => [u.id, u]))
+  const stored = new Map((await usageRecordsOf(em, ids)).map((u) => [u.id, u]))
   const settledById = await settledInferences(em, ids)
   const completeHeight = await readCompleteHeight(em)
 
@@ -215,7 +215,7 @@ export async function joinDeferred(em: EntityManager, completeHeight: number): P
   const ids = due.map((d) => d.id).sort()
   await lockInferences(em, ids)
   const settled = await settledInferences(em, ids)
-  const usage = await em.findBy(UsageRecord, { id: In(ids) })
+  const usage = await usageRecordsOf(em, ids)
   const pairs = usage.flatMap((u) => {
     const inference = settled.get(u.id)
     return inference && !inference.closed && inference.mode === AttributionMode.AWAITING_USAGE ? [{ inference, usage: u }] : []
@@ -508,6 +508,18 @@ export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
     timestamp: new Date(record.timestamp * 1000),
     attributions: record.attributions,
   })
+}
+
+/** The stored usage records of these inferences: one `= ANY` lookup, without the query builder's per-id parameters. */
+async function usageRecordsOf(em: EntityManager, ids: readonly string[]): Promise<UsageRecord[]> {
+  if (ids.length === 0) return []
+  const rows: UsageRecord[] = await em.query(
+    `SELECT id, model_id AS "modelId", agent_id AS "agentId", node, tokens_in AS "tokensIn", tokens_out AS "tokensOut",
+       timestamp, attributions
+     FROM usage_record WHERE id = ANY($1::text[])`,
+    [ids],
+  )
+  return rows.map((row) => new UsageRecord(row))
 }
 
 const USAGE_RECORD_COLUMNS: AppendColumn<UsageRecord>[] = [
