@@ -51,9 +51,9 @@ const inference: EntitySpec = {
  * inference, planned as an InitPlan whose result bounds the edge key's index scan); an inference that is not
  * there has no edges. The range's bounds are unknown when the statement is planned, so PostgreSQL would guess
  * that 0.5 % of all edges fall in it (40,000 at 8M edges) and plan for that; the redundant equality on
- * inference_id (no index, checked on the few rows the range returns) brings the estimate to the ~8 edges it is. A contributor's or a datanet's edges are those of its contributions, found through the
- * contribution table's indexes. A contribution's contributor and datanet never change, so the edge's own copies
- * always agree.
+ * inference_id (no index, checked on the few rows the range returns) brings the estimate to the ~8 edges it is.
+ * A contributor's or a datanet's edges are those of its contributions, found through the contribution table's
+ * indexes. A contribution's contributor and datanet never change, so the edge's own copies always agree.
  */
 const edgeKeyPrefix = (inferenceId: string, end: '-' | '.') =>
   `(SELECT lpad(i.block_number::text, 10, '0') || '-' || i.id || '${end}' FROM inference i WHERE i.id = ${inferenceId})`
