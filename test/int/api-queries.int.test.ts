@@ -171,21 +171,24 @@ describe('GraphQL queries over a generated attribution graph', () => {
   })
 
   it('tells a usage record joined to its settlement from one still waiting', async () => {
-    const settled = f.inferences.find((i) => i.mode === 'USAGE')!
+    const [settled, unjoined] = f.inferences.filter((i) => i.mode === 'USAGE')
+    // waiting: no settlement yet; unjoined: settled, but the record was not joined to it (usage_at stays NULL)
     const waiting = `0x${'7'.repeat(64)}`
+    const ids = [settled.id, unjoined.id, waiting]
     const insert = `INSERT INTO usage_record (id, model_id, agent_id, node, tokens_in, tokens_out, timestamp, attributions)
       SELECT id, '1', '1', '0x${'1'.repeat(40)}', 10, 20, '2026-01-01T00:00:00Z', '[]' FROM unnest($1::text[]) id`
-    await changeProjection(api, `WITH joined AS (UPDATE inference SET usage_at = '2026-01-01T00:00:00Z' WHERE id = $2) ${insert}`, [[settled.id, waiting], settled.id])
+    await changeProjection(api, `WITH joined AS (UPDATE inference SET usage_at = '2026-01-01T00:00:00Z' WHERE id = $2) ${insert}`, [ids, settled.id])
     try {
       const data = await gql<any>(api.url, `query ($ids: [String!]!) {
         all: usageRecords(where: { id: { in: $ids } }) { nodes { id joined } }
         joined: usageRecords(where: { joined: true }) { nodes { id } }
         waiting: usageRecords(where: { joined: false }) { nodes { id } }
-      }`, { ids: [settled.id, waiting] })
-      expect(new Map(data.all.nodes.map((n: any) => [n.id, n.joined]))).toEqual(new Map([[settled.id, true], [waiting, false]]))
-      expect([data.joined.nodes, data.waiting.nodes]).toEqual([[{ id: settled.id }], [{ id: waiting }]])
+      }`, { ids })
+      expect(new Map(data.all.nodes.map((n: any) => [n.id, n.joined]))).toEqual(new Map([[settled.id, true], [unjoined.id, false], [waiting, false]]))
+      expect(data.joined.nodes).toEqual([{ id: settled.id }])
+      expect(data.waiting.nodes.map((n: any) => n.id).sort()).toEqual([unjoined.id, waiting].sort())
     } finally {
-      await changeProjection(api, 'WITH gone AS (DELETE FROM usage_record WHERE id = ANY($1)) UPDATE inference SET usage_at = NULL WHERE id = $2', [[settled.id, waiting], settled.id])
+      await changeProjection(api, 'WITH gone AS (DELETE FROM usage_record WHERE id = ANY($1)) UPDATE inference SET usage_at = NULL WHERE id = $2', [ids, settled.id])
     }
   })
 
