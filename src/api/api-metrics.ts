@@ -22,6 +22,11 @@ export const apiMetrics = {
     buckets: [1, 2, 3, 5, 8, 13, 21, 34, 55, 89],
     registers: [registry],
   }),
+  compiledQueries: new Counter({
+    name: 'attrib_api_compiled_queries_total',
+    help: 'Query documents compiled to JavaScript (graphql-jit) on their second execution',
+    registers: [registry],
+  }),
   responseCache: new Counter({
     name: 'attrib_api_response_cache_total',
     help: 'Query responses served from the response cache (hit) and stored in it (store); misses are the other queries',

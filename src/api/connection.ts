@@ -140,18 +140,21 @@ function flip(direction: Direction): Direction {
   return direction === 'ASC' ? 'DESC' : 'ASC'
 }
 
+/**
+ * A page of rows. Edges, cursors, the count and whether rows lie beyond are getters: computed only when a query
+ * reads them, by graphql-js and by compiled queries alike (which read a field's property and would not call a
+ * function-valued one).
+ */
 export interface Connection<Row> {
-  /** Edges and cursors are built only when a query asks for them (graphql calls a function-valued field). */
-  edges: () => { cursor: () => string; node: Row }[]
+  readonly edges: { readonly cursor: string; node: Row }[]
   nodes: Row[]
   pageInfo: {
-    startCursor: () => string | null
-    endCursor: () => string | null
-    hasNextPage: boolean | (() => Promise<boolean>)
-    hasPreviousPage: boolean | (() => Promise<boolean>)
+    readonly startCursor: string | null
+    readonly endCursor: string | null
+    readonly hasNextPage: boolean | Promise<boolean>
+    readonly hasPreviousPage: boolean | Promise<boolean>
   }
-  /** Counted only when asked for (graphql calls a function-valued field). */
-  totalCount: () => Promise<number>
+  readonly totalCount: Promise<number>
 }
 
 /**
@@ -169,14 +172,46 @@ export function toConnection<Row extends Record<string, unknown>>(
   const cursorOf = (node: Row) => encodeCursor(plan.field, plan.columns.map((_, i) => String(node[`__c${i}`])))
   const { after, before } = plan
   return {
-    edges: () => page.map((node) => ({ cursor: () => cursorOf(node), node })),
+    get edges() {
+      return page.map((node) => ({
+        get cursor() {
+          return cursorOf(node)
+        },
+        node,
+      }))
+    },
     nodes: page,
     pageInfo: {
-      startCursor: () => (page.length > 0 ? cursorOf(page[0]) : null),
-      endCursor: () => (page.length > 0 ? cursorOf(page[page.length - 1]) : null),
-      hasNextPage: plan.backward ? (before ? () => lazy.beyond(before, 'after') : false) : more,
-      hasPreviousPage: plan.backward ? more : after ? () => lazy.beyond(after, 'before') : false,
+      get startCursor() {
+        return page.length > 0 ? cursorOf(page[0]) : null
+      },
+      get endCursor() {
+        return page.length > 0 ? cursorOf(page[page.length - 1]) : null
+      },
+      get hasNextPage() {
+        return plan.backward ? (before ? lazy.beyond(before, 'after') : false) : more
+      },
+      get hasPreviousPage() {
+        return plan.backward ? more : after ? lazy.beyond(after, 'before') : false
+      },
     },
-    totalCount: lazy.count,
+    get totalCount() {
+      return lazy.count()
+    },
+  }
+}
+
+/**
+ * The page fields that may hold a promise (a count, whether rows lie beyond), read by resolvers: compiled queries
+ * await what a resolver returns, not a promise found in a property.
+ */
+export function connectionResolvers(entityNames: readonly string[]) {
+  const ofConnection = { totalCount: (connection: Connection<never>) => connection.totalCount }
+  return {
+    ...Object.fromEntries(entityNames.map((name) => [`${name}Connection`, ofConnection])),
+    PageInfo: {
+      hasNextPage: (info: Connection<never>['pageInfo']) => info.hasNextPage,
+      hasPreviousPage: (info: Connection<never>['pageInfo']) => info.hasPreviousPage,
+    },
   }
 }

@@ -6,6 +6,7 @@
 export {
   getArgumentValues,
   getNamedType,
+  getOperationAST,
   getVariableValues,
   GraphQLError,
   GraphQLScalarType,

@@ -10,6 +10,7 @@ import { repoRoot } from '../repo-root.js'
 import { registry } from '../metrics.js'
 import { startChangeFeed } from './change-feed.js'
 import { createContext, type ApiContext } from './context.js'
+import { useCompiledQueries } from './plugins/use-compiled-queries.js'
 import { useCostLimit } from './plugins/use-cost-limit.js'
 import { useDepthLimit } from './plugins/use-depth-limit.js'
 import { renderOfflineGraphiQL, useExplorer } from './plugins/use-explorer.js'
@@ -103,6 +104,7 @@ export function createApi(db: DataSource | string, logger: Logger, options: ApiO
       useDepthLimit({ maxDepth: options.maxDepth ?? DEFAULT_LIMITS.maxDepth }),
       useCostLimit({ maxCost: options.maxCost ?? DEFAULT_LIMITS.maxCost }),
       useOperationMetrics(),
+      useCompiledQueries(logger),
       useProjectionResponseCache(feed, { maxEntries: options.responseCacheEntries ?? DEFAULT_LIMITS.responseCacheEntries }),
     ],
   })

@@ -1,4 +1,6 @@
 import type { ChangeBus } from '../change-bus.js'
+import { connectionResolvers } from '../connection.js'
+import { entities } from '../entities/index.js'
 import { BigIntScalar, DateTimeScalar } from '../scalars.js'
 import { entityFieldResolvers } from './entity-fields.js'
 import { analyticsResolvers, queryResolvers } from './query.js'
@@ -12,5 +14,6 @@ export function createResolvers(bus: ChangeBus) {
     Subscription: subscriptionResolvers(bus),
     ...entityFieldResolvers(),
     ...analyticsResolvers(),
+    ...connectionResolvers(Object.keys(entities)),
   }
 }
