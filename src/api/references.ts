@@ -9,6 +9,11 @@ export interface Reference {
   column: string
   /** Other fields of the parent that read the target row (an epoch payout's `root` and `verified` read its epoch). */
   readBy?: string[]
+  /**
+   * A nullable field whose column is set only while the target row exists, so that a set id alone answers it
+   * (a non-null field's column always names a row).
+   */
+  existsWhenSet?: boolean
 }
 
 const ref = (target: EntityName, column: string, readBy?: string[]): Reference => ({ target, column, readBy })
@@ -26,7 +31,9 @@ export const REFERENCES: Partial<Record<EntityName, Record<string, Reference>>> 
   Inference: {
     model: ref('Model', 'modelId'),
     modelOwner: ref('Contributor', 'modelOwnerId'),
-    agent: ref('Agent', 'agentId'),
+    // Set only if the agent was registered at the settlement's log: a fork that undid the registration undoes
+    // every later settlement too (src/project/projections/settlements.ts, agentKnown).
+    agent: { ...ref('Agent', 'agentId'), existsWhenSet: true },
     usageRecord: ref('UsageRecord', 'id'),
   },
   AttributionEdge: {

@@ -43,7 +43,7 @@ describe('SQL statements per operation', () => {
   }
 
   it('answers a reference asked only for its id from the parent row, and loads it once more is asked', async () => {
-    const onlyIds = await measured('{ inferences(first: 50) { nodes { id model { id } modelOwner { id } } } }')
+    const onlyIds = await measured('{ inferences(first: 50) { nodes { id model { id } modelOwner { id } agent { id } } } }')
     expect(onlyIds.statements).toBe(1)
     const withOwner = await measured('{ inferences(first: 50) { nodes { id model { id owner { id } } } } }')
     // the model row is joined into the page; its owner's id is in that row
@@ -51,10 +51,14 @@ describe('SQL statements per operation', () => {
     const client = await connected(api.dbUrl)
     try {
       const { rows } = await client.query(
-        `SELECT i.model_id AS model, i.model_owner_id AS "modelOwner", m.owner_id AS owner
-         FROM inference i JOIN model m ON m.id = i.model_id ORDER BY i.block_number DESC, i.log_index DESC LIMIT 50`,
+        `SELECT i.model_id AS model, i.model_owner_id AS "modelOwner", m.owner_id AS owner, a.id AS agent
+         FROM inference i JOIN model m ON m.id = i.model_id LEFT JOIN agent a ON a.id = i.agent_id
+         ORDER BY i.block_number DESC, i.log_index DESC LIMIT 50`,
       )
       expect(onlyIds.data.inferences.nodes.map((n: any) => [n.model.id, n.modelOwner.id])).toEqual(rows.map((r) => [r.model, r.modelOwner]))
+      // An inference's agent id is set only while the agent exists: the id alone answers `agent { id }`.
+      expect(rows.some((r) => r.agent !== null)).toBe(true)
+      expect(onlyIds.data.inferences.nodes.map((n: any) => n.agent?.id ?? null)).toEqual(rows.map((r) => r.agent))
       expect(withOwner.data.inferences.nodes.map((n: any) => n.model.owner.id)).toEqual(rows.map((r) => r.owner))
     } finally {
       await client.end()

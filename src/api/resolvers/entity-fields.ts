@@ -6,7 +6,7 @@ import { isNonNullType } from '../graphql.js'
 import type { Row } from '../listing.js'
 import { verifiedPayout } from '../payout-verification.js'
 import { reconcileEpochRows, type EpochRow } from '../reconciliation.js'
-import { joinedKey, joinsFor, REFERENCES } from '../references.js'
+import { joinedKey, joinsFor, REFERENCES, type Reference } from '../references.js'
 import { connectionRowFields, onlyId, subfields } from '../selection.js'
 
 type FieldResolver = (row: Row, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown
@@ -78,16 +78,17 @@ function payoutEpoch(row: Row, ctx: ApiContext): Row | null | Promise<Row | null
 
 /**
  * A to-one field: the row joined into its parent's statement if it was, just its id when that is all the query
- * asks of a reference the schema says exists (non-null: the parent row holds the id already), else a batched load.
+ * asks of a reference known to exist (non-null in the schema, or set only while its row exists: the parent row
+ * holds the id already), else a batched load.
  */
-function referenceResolver(target: EntityName, column: string, field: string): FieldResolver {
+function referenceResolver({ target, column, existsWhenSet }: Reference, field: string): FieldResolver {
   const key = joinedKey(field)
   return (row, _, ctx, info) => {
     const id = row[column]
     if (id == null) return null
     const joined = row[key]
     if (joined !== undefined) return joined
-    if (isNonNullType(info.returnType) && onlyId(subfields(info, info.fieldNodes))) return { id }
+    if ((existsWhenSet || isNonNullType(info.returnType)) && onlyId(subfields(info, info.fieldNodes))) return { id }
     return ctx.loaders.entity(target).load(String(id))
   }
 }
@@ -96,7 +97,7 @@ export function entityFieldResolvers(): Record<string, Record<string, FieldResol
   const resolvers: Record<string, Record<string, FieldResolver>> = {}
   const on = (type: string) => (resolvers[type] ??= {})
   for (const [type, fields] of Object.entries(REFERENCES)) {
-    for (const [field, { target, column }] of Object.entries(fields)) on(type)[field] = referenceResolver(target, column, field)
+    for (const [field, reference] of Object.entries(fields)) on(type)[field] = referenceResolver(reference, field)
   }
   for (const [type, fields] of Object.entries(CHILDREN)) {
     for (const [field, [child, relation]] of Object.entries(fields)) {
