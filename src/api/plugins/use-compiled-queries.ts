@@ -24,9 +24,9 @@ type ExecuteHook = NonNullable<CompiledQueriesPlugin['onExecute']>
  * most of its time. A document is compiled on its second execution, so a client sending documents once each
  * cannot make the server compile for every request; the compiled query lives as long as yoga's parser cache
  * keeps the document. Subscriptions, documents of several operations and variables graphql-jit would take
- * otherwise than graphql-js (`compilesAlike`) stay on graphql-js. A compiled
- * query's field errors get their locations in the document back (test/int/api-compiled-queries.int.test.ts
- * holds the two executions to the same answers).
+ * otherwise than graphql-js (`compilesAlike`) stay on graphql-js. A compiled query's field errors get their
+ * locations in the document back (test/int/api-compiled-queries.int.test.ts holds the two executions to the
+ * same answers).
  */
 export function useCompiledQueries(logger: Logger): CompiledQueriesPlugin {
   const executions = new WeakMap<DocumentNode, number>()
