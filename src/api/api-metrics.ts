@@ -24,7 +24,7 @@ export const apiMetrics = {
   }),
   compiledQueries: new Counter({
     name: 'attrib_api_compiled_queries_total',
-    help: 'Query documents compiled to JavaScript (graphql-jit) on their second execution',
+    help: 'Query documents compiled to JavaScript (graphql-jit), from their second execution on',
     registers: [registry],
   }),
   responseCache: new Counter({

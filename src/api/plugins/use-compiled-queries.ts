@@ -30,6 +30,7 @@ type ExecuteHook = NonNullable<CompiledQueriesPlugin['onExecute']>
  */
 export function useCompiledQueries(logger: Logger): CompiledQueriesPlugin {
   const executions = new WeakMap<DocumentNode, number>()
+  const compiled = new WeakSet<DocumentNode>()
   const compiledRuns = new WeakSet<object>()
   const jit = useGraphQlJit(
     {},
@@ -39,11 +40,15 @@ export function useCompiledQueries(logger: Logger): CompiledQueriesPlugin {
         // The plugin keeps one compiled operation per document: a document holding several is not compiled.
         if (document.definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION).length !== 1) return false
         const operation = getOperationAST(document, operationName)
-        if (operation?.operation !== 'query' || !compilesAlike(args.schema, operation, args.variableValues ?? {})) return false
+        if (operation?.operation !== 'query') return false
         const count = (executions.get(document) ?? 0) + 1
         if (count <= COMPILE_ON_EXECUTION) executions.set(document, count)
-        if (count === COMPILE_ON_EXECUTION) apiMetrics.compiledQueries.inc()
-        if (count < COMPILE_ON_EXECUTION) return false
+        // Variables are checked only for executions that would be compiled: the first ones need no second coercion.
+        if (count < COMPILE_ON_EXECUTION || !compilesAlike(args.schema, operation, args.variableValues ?? {})) return false
+        if (!compiled.has(document)) {
+          compiled.add(document) // graphql-jit compiles it now, on its first enabled execution
+          apiMetrics.compiledQueries.inc()
+        }
         compiledRuns.add(args)
         return true
       },
