@@ -1,12 +1,15 @@
+import type { EntitySpec } from './entities/spec.js'
 import { userError } from './errors.js'
 import { normalise } from './filters.js'
+import { attachJoined, joinSql, type Join } from './references.js'
 import type { Sql } from './sql.js'
 
 /**
  * Rankings by earnings. Each scope has its own statement, chosen here: the per-epoch stat tables answer the
  * wide scopes from an index, the earnings by (epoch, model, datanet, contributor) the narrow ones, and the
  * attribution edges only the ranking of models, which counts distinct inferences. Ties go to the lower id, so a ranking is
- * deterministic.
+ * deterministic. When a query asks the ranked entities for more than their ids, their rows are joined into the
+ * ranking's statement (`joined`), so the ranking and its rows cost one statement.
  */
 
 export interface EarningsScope {
@@ -18,10 +21,16 @@ export interface EarningsScope {
 
 export const MAX_RANKING = 100
 
-interface Ranked {
+type Ranked = Record<string, unknown> & {
   id: string
   amount: string
   count: number
+}
+
+/** The ranked entity's row to join into the ranking, under the field that returns it (`contributor`). */
+export interface RankedRow {
+  field: string
+  entity: EntitySpec
 }
 
 const CONTRIBUTORS = {
@@ -76,42 +85,52 @@ function checkSize(first: number): number {
   return first
 }
 
+/** Runs a ranking, its entity's rows joined when asked for; every ranking orders by amount descending, then id. */
+async function rank(sql: Sql, statement: string, params: unknown[], joined: RankedRow | undefined) {
+  if (!joined) return ranked(await sql.query<Ranked>(statement, params, PREPARED))
+  const join: Join = { field: joined.field, target: joined.entity, on: 'r.id' }
+  const { from, select } = joinSql([join])
+  // The ranking's own order, again after the join (amount is its exact sum as text; numeric compares it as a number).
+  const rows = await sql.query<Ranked>(`SELECT r.id, r.amount, r.count${select} FROM (${statement}) r ${from} ORDER BY r.amount::numeric DESC, r.id`, params, PREPARED)
+  return ranked(attachJoined(rows, [join]))
+}
+
 function ranked(rows: Ranked[]) {
-  return rows.map((row, index) => ({ rank: index + 1, id: row.id, amount: row.amount, count: row.count }))
+  return rows.map((row, index) => ({ ...row, rank: index + 1 }))
 }
 
 function contributorOf(scope: EarningsScope): string | null {
   return scope.contributor == null ? null : (normalise('scope.contributor', 'address', scope.contributor) as string)
 }
 
-export async function topContributors(sql: Sql, scope: EarningsScope, first: number) {
+export async function topContributors(sql: Sql, scope: EarningsScope, first: number, joined?: RankedRow) {
   const size = checkSize(first)
   if (scope.contributor != null) throw userError('topContributors ranks contributors: scope them by model, datanet or epoch')
   const epoch = scope.epoch ?? null
-  if (scope.model != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.model, [scope.model, epoch, scope.datanet ?? null, size], PREPARED))
-  if (scope.datanet != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.datanet, [scope.datanet, epoch, size], PREPARED))
-  if (epoch != null) return ranked(await sql.query<Ranked>(CONTRIBUTORS.epoch, [epoch, size], PREPARED))
-  return ranked(await sql.query<Ranked>(CONTRIBUTORS.all, [size], PREPARED))
+  if (scope.model != null) return rank(sql, CONTRIBUTORS.model, [scope.model, epoch, scope.datanet ?? null, size], joined)
+  if (scope.datanet != null) return rank(sql, CONTRIBUTORS.datanet, [scope.datanet, epoch, size], joined)
+  if (epoch != null) return rank(sql, CONTRIBUTORS.epoch, [epoch, size], joined)
+  return rank(sql, CONTRIBUTORS.all, [size], joined)
 }
 
-export async function topDatanets(sql: Sql, scope: EarningsScope, first: number) {
+export async function topDatanets(sql: Sql, scope: EarningsScope, first: number, joined?: RankedRow) {
   const size = checkSize(first)
   if (scope.datanet != null) throw userError('topDatanets ranks datanets: scope them by model, contributor or epoch')
   const epoch = scope.epoch ?? null
   const contributor = contributorOf(scope)
-  if (scope.model != null) return ranked(await sql.query<Ranked>(DATANETS.model, [scope.model, epoch, contributor, size], PREPARED))
-  if (contributor != null) return ranked(await sql.query<Ranked>(DATANETS.contributor, [contributor, epoch, size], PREPARED))
-  if (epoch != null) return ranked(await sql.query<Ranked>(DATANETS.epoch, [epoch, size], PREPARED))
-  return ranked(await sql.query<Ranked>(DATANETS.all, [size], PREPARED))
+  if (scope.model != null) return rank(sql, DATANETS.model, [scope.model, epoch, contributor, size], joined)
+  if (contributor != null) return rank(sql, DATANETS.contributor, [contributor, epoch, size], joined)
+  if (epoch != null) return rank(sql, DATANETS.epoch, [epoch, size], joined)
+  return rank(sql, DATANETS.all, [size], joined)
 }
 
-export async function topModels(sql: Sql, scope: EarningsScope, first: number) {
+export async function topModels(sql: Sql, scope: EarningsScope, first: number, joined?: RankedRow) {
   const size = checkSize(first)
   if (scope.model != null) throw userError('topModels ranks models: scope them by datanet, contributor or epoch')
   const epoch = scope.epoch ?? null
   const contributor = contributorOf(scope)
   if (scope.datanet != null || contributor != null) {
-    return ranked(await sql.query<Ranked>(MODELS.attributed, [scope.datanet ?? null, contributor, epoch, size], PREPARED))
+    return rank(sql, MODELS.attributed, [scope.datanet ?? null, contributor, epoch, size], joined)
   }
-  return ranked(await sql.query<Ranked>(MODELS.fees, [epoch, size], PREPARED))
+  return rank(sql, MODELS.fees, [epoch, size], joined)
 }

@@ -84,6 +84,39 @@ describe('SQL statements per operation', () => {
     }
   })
 
+  it('joins a ranking\'s entity rows into the ranking when more than their ids is asked, in the ranking\'s order', async () => {
+    const client = await connected(api.dbUrl)
+    try {
+      const busiest = async (key: string, other: string) =>
+        (await client.query(`SELECT ${key} AS id FROM attribution_epoch_stat GROUP BY 1 ORDER BY count(DISTINCT ${other}) DESC, 1 LIMIT 1`)).rows[0].id
+      const model = await busiest('model_id', 'datanet_id')
+      const datanet = await busiest('datanet_id', 'model_id')
+      const cases = [
+        { field: 'topContributors', scope: `{ model: "${model}" }`, entity: 'contributor', extra: 'firstSeenBlock', sql: 'SELECT first_seen_block AS v FROM contributor WHERE id = $1' },
+        { field: 'topDatanets', scope: `{ model: "${model}" }`, entity: 'datanet', extra: 'metadataURI', sql: 'SELECT metadata_uri AS v FROM datanet WHERE id = $1' },
+        { field: 'topModels', scope: `{ datanet: "${datanet}" }`, entity: 'model', extra: 'owner { id }', sql: 'SELECT json_build_object(\'id\', owner_id) AS v FROM model WHERE id = $1' },
+        { field: 'topModels', scope: '{}', entity: 'model', extra: 'isAdapter', sql: 'SELECT is_adapter AS v FROM model WHERE id = $1' },
+      ]
+      for (const c of cases) {
+        const ids = await measured(`{ ${c.field}(scope: ${c.scope}, first: 50) { rank amount ${c.entity} { id } } }`)
+        const rows = await measured(`{ ${c.field}(scope: ${c.scope}, first: 50) { rank amount ${c.entity} { id ${c.extra} } } }`)
+        expect(ids.statements, c.field).toBe(1)
+        expect(rows.statements, c.field).toBe(1)
+        const ranking = ids.data[c.field]
+        expect(ranking.length, c.field).toBeGreaterThan(1)
+        // The same ranking, row for row, with each entity's own values.
+        expect(rows.data[c.field].map((r: any) => [r.rank, r.amount, r[c.entity].id])).toEqual(ranking.map((r: any) => [r.rank, r.amount, r[c.entity].id]))
+        const extraField = c.extra.split(' ')[0]
+        for (const r of rows.data[c.field]) {
+          const { rows: [expected] } = await client.query(c.sql, [r[c.entity].id])
+          expect(r[c.entity][extraField], `${c.field} ${r[c.entity].id}`).toEqual(expected.v)
+        }
+      }
+    } finally {
+      await client.end()
+    }
+  })
+
   it('encodes cursors only when asked, and the ones it encodes page on', async () => {
     const first = await measured('{ inferences(first: 3) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }')
     const { edges, pageInfo } = first.data.inferences

@@ -1,4 +1,4 @@
-import { topContributors, topDatanets, topModels, type EarningsScope } from '../analytics.js'
+import { topContributors, topDatanets, topModels, type EarningsScope, type RankedRow } from '../analytics.js'
 import type { ConnectionArgs } from '../connection.js'
 import type { ApiContext } from '../context.js'
 import { entities, type EntityName } from '../entities/index.js'
@@ -15,7 +15,7 @@ import {
 } from '../lineage.js'
 import type { GraphQLResolveInfo } from 'graphql'
 import { listPage, type Row } from '../listing.js'
-import { joinsFor } from '../references.js'
+import { joinedKey, joinsFor } from '../references.js'
 import { connectionRowFields, onlyId, subfields } from '../selection.js'
 import { deadLetterCounts, indexStatus } from '../status.js'
 
@@ -114,26 +114,43 @@ export function queryResolvers() {
     epoch: (_: unknown, { number }: { number: number }, ctx: ApiContext) => ctx.loaders.entity('Epoch').load(String(number)),
     epochPayout: (_: unknown, { epoch, account }: { epoch: number; account: string }, ctx: ApiContext) =>
       ctx.loaders.entity('EpochPayout').load(`${epoch}-${hexId('address', account, 'account')}`),
-    topContributors: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
-      topContributors(ctx.sql, args.scope ?? {}, args.first),
-    topDatanets: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
-      topDatanets(ctx.sql, args.scope ?? {}, args.first),
-    topModels: (_: unknown, args: { scope?: EarningsScope | null; first: number }, ctx: ApiContext) =>
-      topModels(ctx.sql, args.scope ?? {}, args.first),
+    topContributors: (_: unknown, args: RankingArgs, ctx: ApiContext, info: GraphQLResolveInfo) =>
+      topContributors(ctx.sql, args.scope ?? {}, args.first, rankedRow(info, 'contributor', 'Contributor')),
+    topDatanets: (_: unknown, args: RankingArgs, ctx: ApiContext, info: GraphQLResolveInfo) =>
+      topDatanets(ctx.sql, args.scope ?? {}, args.first, rankedRow(info, 'datanet', 'Datanet')),
+    topModels: (_: unknown, args: RankingArgs, ctx: ApiContext, info: GraphQLResolveInfo) =>
+      topModels(ctx.sql, args.scope ?? {}, args.first, rankedRow(info, 'model', 'Model')),
     lineage: (_: unknown, args: LineageArgs, ctx: ApiContext) => lineage(args, ctx),
     _meta: (_: unknown, __: unknown, ctx: ApiContext) => indexStatus(ctx.sql),
     deadLetterCounts: (_: unknown, __: unknown, ctx: ApiContext) => deadLetterCounts(ctx.sql),
   }
 }
 
-/** Ranked rows and lineage nodes carry ids; their entities load in batches, unless only the id is asked for. */
+interface RankingArgs {
+  scope?: EarningsScope | null
+  first: number
+}
+
+/** The ranked entity's row, to be joined into the ranking, when the query asks it for more than its id. */
+function rankedRow(info: GraphQLResolveInfo, field: string, name: EntityName): RankedRow | undefined {
+  const nodes = subfields(info, info.fieldNodes).get(field)
+  return nodes && !onlyId(subfields(info, nodes)) ? { field, entity: entities[name] } : undefined
+}
+
+/**
+ * Ranked rows and lineage nodes carry ids. A ranked entity's row comes joined into its ranking when more than
+ * the id is asked (rankedRow), and the id alone answers otherwise; lineage nodes' entities load in batches.
+ */
 export function analyticsResolvers() {
-  const ranked = (name: EntityName) => (row: Row, _: unknown, ctx: ApiContext, info: GraphQLResolveInfo) =>
-    onlyId(subfields(info, info.fieldNodes)) ? { id: row.id } : ctx.loaders.entity(name).load(String(row.id))
+  const ranked = (field: string, name: EntityName) => (row: Row, _: unknown, ctx: ApiContext, info: GraphQLResolveInfo) => {
+    const joined = row[joinedKey(field)]
+    if (joined !== undefined) return joined
+    return onlyId(subfields(info, info.fieldNodes)) ? { id: row.id } : ctx.loaders.entity(name).load(String(row.id))
+  }
   return {
-    ContributorEarnings: { contributor: ranked('Contributor'), attributions: (row: Row) => row.count },
-    DatanetEarnings: { datanet: ranked('Datanet'), attributions: (row: Row) => row.count },
-    ModelEarnings: { model: ranked('Model'), inferences: (row: Row) => row.count },
+    ContributorEarnings: { contributor: ranked('contributor', 'Contributor'), attributions: (row: Row) => row.count },
+    DatanetEarnings: { datanet: ranked('datanet', 'Datanet'), attributions: (row: Row) => row.count },
+    ModelEarnings: { model: ranked('model', 'Model'), inferences: (row: Row) => row.count },
     LineageNode: {
       entity: async (node: { kind: LineageKind; id: string }, _: unknown, ctx: ApiContext) => {
         const name = LINEAGE_ENTITY[node.kind]
