@@ -1,8 +1,19 @@
+import { entities, type EntityName } from './entities/index.js'
 import { edgesOfInference } from './entities/settlement.js'
 import type { Sql } from './sql.js'
 
 export type LineageKind = 'INFERENCE' | 'MODEL' | 'DATANET' | 'CONTRIBUTION' | 'CONTRIBUTOR' | 'AGENT'
 export type LineageDirection = 'UPSTREAM' | 'DOWNSTREAM'
+
+/** The entity each kind of node is. */
+export const LINEAGE_ENTITY: Record<LineageKind, EntityName> = {
+  INFERENCE: 'Inference',
+  MODEL: 'Model',
+  DATANET: 'Datanet',
+  CONTRIBUTION: 'Contribution',
+  CONTRIBUTOR: 'Contributor',
+  AGENT: 'Agent',
+}
 
 /**
  * One relation of the attribution graph, from the dependent node to what it depends on, as the table that
@@ -59,16 +70,23 @@ function branch(hop: Hop, direction: LineageDirection): string {
     ) x`
 }
 
+/** Whether the root ($1 its kind, $2 its id) is a row of its entity's table: only one EXISTS runs, the kind's. */
+const ROOT_EXISTS = `CASE $1::text ${Object.entries(LINEAGE_ENTITY)
+  .map(([kind, entity]) => `WHEN '${kind}' THEN EXISTS (SELECT 1 FROM ${entities[entity].table} r WHERE r.id = $2::text)`)
+  .join(' ')} ELSE false END`
+
 /**
  * The walk, breadth first: the recursive CTE is evaluated lazily, so the outer LIMIT stops it once enough
  * edges are found. A node reached by two paths may be expanded twice (once per depth); UNION drops repeats
- * of the same edge at the same depth, and the depth limit bounds the rest.
+ * of the same edge at the same depth, and the depth limit bounds the rest. A root that does not exist gives no
+ * row at all, so one statement both checks the root and walks from it.
  */
 function walkSql(direction: LineageDirection): string {
   return `WITH RECURSIVE walk AS (
     SELECT 0 AS depth, $1::text AS node_kind, $2::text AS node_id, NULL::text AS relation, NULL::text AS from_kind,
            NULL::text AS from_id, NULL::text AS to_kind, NULL::text AS to_id, NULL::numeric AS weight,
            NULL::numeric AS amount, false AS overflow
+    WHERE ${ROOT_EXISTS}
     UNION
     SELECT w.depth + 1, h.next_kind, h.next_id, h.relation, h.from_kind, h.from_id, h.to_kind, h.to_id, h.weight,
            h.amount, h.rn > $4::int
@@ -128,7 +146,10 @@ export interface LineageRequest {
   relations: readonly string[]
 }
 
-/** Walks the graph from a node in SQL; each node and edge is reported once, at its shortest depth. */
+/**
+ * Walks the graph from a node in SQL; each node and edge is reported once, at its shortest depth. Undefined
+ * when the node does not exist.
+ */
 export async function walkLineage(sql: Sql, request: LineageRequest) {
   const rows = await sql.query<WalkRow>(WALKS[request.direction], [
     request.kind,
@@ -138,6 +159,7 @@ export async function walkLineage(sql: Sql, request: LineageRequest) {
     request.relations,
     request.maxEdges + 2, // the root, the edges, and one more to know whether the walk was cut
   ], { prepare: true })
+  if (rows.length === 0) return undefined
   const nodes = new Map<string, LineageNode>()
   const edges = new Map<string, LineageEdge>()
   let truncated = rows.length > request.maxEdges + 1

@@ -159,6 +159,9 @@ describe('lineage', () => {
     const before = await read()
     const { lineage } = await gql<any>(api.url, LINEAGE, { kind: 'CONTRIBUTOR', id: f.models[0].ownerId, direction: 'DOWNSTREAM', depth: 3, maxEdges: 1000 })
     expect(lineage.edges.length).toBeGreaterThan(100)
-    expect((await read()) - before).toBe(2) // the root's existence, then the walk
+    expect((await read()) - before).toBe(1) // the walk checks that its root exists
+    const missing = await gql<any>(api.url, LINEAGE, { kind: 'CONTRIBUTOR', id: `0x${'ee'.repeat(20)}`, direction: 'DOWNSTREAM', depth: 3, maxEdges: 1000 })
+    expect(missing.lineage).toBeNull()
+    expect((await read()) - before).toBe(2)
   })
 })

@@ -5,6 +5,7 @@ import { entities, type EntityName } from '../entities/index.js'
 import { userError } from '../errors.js'
 import { hexId } from '../filters.js'
 import {
+  LINEAGE_ENTITY,
   LINEAGE_RELATIONS,
   MAX_LINEAGE_DEPTH,
   MAX_LINEAGE_EDGES,
@@ -55,15 +56,6 @@ const LOOKUPS: Record<string, [EntityName, 'address' | 'hash' | 'plain']> = {
   usageRecord: ['UsageRecord', 'hash'],
 }
 
-const LINEAGE_ENTITY: Record<LineageKind, EntityName> = {
-  INFERENCE: 'Inference',
-  MODEL: 'Model',
-  DATANET: 'Datanet',
-  CONTRIBUTION: 'Contribution',
-  CONTRIBUTOR: 'Contributor',
-  AGENT: 'Agent',
-}
-
 interface LineageArgs {
   kind: LineageKind
   id: string
@@ -87,7 +79,6 @@ function lineageRootId(kind: LineageKind, id: string): string {
 
 async function lineage(args: LineageArgs, ctx: ApiContext) {
   const id = lineageRootId(args.kind, args.id)
-  if (!(await ctx.loaders.entity(LINEAGE_ENTITY[args.kind]).load(id))) return null
   const walked = await walkLineage(ctx.sql, {
     kind: args.kind,
     id,
@@ -97,7 +88,7 @@ async function lineage(args: LineageArgs, ctx: ApiContext) {
     maxEdges: bounded('maxEdges', args.maxEdges, MAX_LINEAGE_EDGES),
     relations: args.relations ?? LINEAGE_RELATIONS,
   })
-  return { root: walked.nodes[0], direction: args.direction, ...walked }
+  return walked ? { root: walked.nodes[0], direction: args.direction, ...walked } : null
 }
 
 export function queryResolvers() {
