@@ -76,12 +76,22 @@ export function joinsFor(entity: EntityName, fields: Subfields, info: Pick<Graph
   return joins
 }
 
-/** The select-list items of a spec: [SQL expression, alias]. Its columns never hold a comma inside an item. */
+const itemsOfSpec = new WeakMap<EntitySpec, [expression: string, alias: string][]>()
+
+/**
+ * The select-list items of a spec: [SQL expression, alias]. Its columns never hold a comma inside an item.
+ * Parsed once per spec: the joins of every request read them.
+ */
 function selectItems(spec: EntitySpec): [expression: string, alias: string][] {
-  return spec.columns.split(',').map((item) => {
-    const match = /^\s*(.+?)(?:\s+AS\s+"([^"]+)")?\s*$/s.exec(item)!
-    return [match[1], match[2] ?? match[1].replace(/^t\./, '')]
-  })
+  let items = itemsOfSpec.get(spec)
+  if (!items) {
+    items = spec.columns.split(',').map((item) => {
+      const match = /^\s*(.+?)(?:\s+AS\s+"([^"]+)")?\s*$/s.exec(item)!
+      return [match[1], match[2] ?? match[1].replace(/^t\./, '')]
+    })
+    itemsOfSpec.set(spec, items)
+  }
+  return items
 }
 
 function columnExpression(spec: EntitySpec, alias: string): string {
@@ -103,15 +113,16 @@ export function joinSql(joins: readonly Join[]): { from: string; select: string 
 /** Gathers each joined row's columns of a parent row into one object under `joinedKey(field)`. */
 export function attachJoined<R extends Record<string, unknown>>(rows: R[], joins: readonly Join[]): R[] {
   if (joins.length === 0) return rows
-  const aliases = joins.map((j) => selectItems(j.target).map(([, alias]) => alias))
+  const layouts = joins.map((join, i) => ({
+    key: joinedKey(join.field),
+    columns: selectItems(join.target).map(([, alias]) => [alias, `__j${i}.${alias}`] as const),
+  }))
   for (const row of rows) {
-    joins.forEach((join, i) => {
+    for (const { key, columns } of layouts) {
       const joined: Record<string, unknown> = {}
-      for (const alias of aliases[i]) {
-        joined[alias] = row[`__j${i}.${alias}`]
-      }
-      ;(row as Record<string, unknown>)[joinedKey(join.field)] = joined.id == null ? null : joined
-    })
+      for (const [alias, column] of columns) joined[alias] = row[column]
+      ;(row as Record<string, unknown>)[key] = joined.id == null ? null : joined
+    }
   }
   return rows
 }
