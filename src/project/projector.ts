@@ -281,8 +281,9 @@ class WaitingSettlements {
   add(block: { number: number; hash: string } | null, run: Incoming[], accepted: AcceptedSettlement[]) {
     this.block = block
     for (const item of run) this.lastBlock = Math.max(this.lastBlock, item.event.block!.number)
+    const itemOf = new Map(run.map((item) => [item.event, item]))
     for (const a of accepted) {
-      const item = run.find((i) => i.event === a.event)!
+      const item = itemOf.get(a.event)!
       this.origin.set(a.inference.id, { record: item.record, eventId: item.event.id })
       this.accepted.push(a)
       this.ids.add(a.inference.id)
