@@ -12,7 +12,7 @@ import {
 import type { EntitySpec } from './entities/index.js'
 import { ofParent } from './entities/spec.js'
 import { filterConditions } from './filters.js'
-import { attachJoined, joinSql, type Join } from './references.js'
+import { attachJoined, joinSql, selectAliases, type Join } from './references.js'
 import { SqlParams, type Sql } from './sql.js'
 
 /** A projected row, its columns aliased to GraphQL field names. */
@@ -108,6 +108,48 @@ export async function listPagesByParent(
       beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, { relation, id }),
     }),
   )
+}
+
+/**
+ * A row by id and one page of its children, in one statement (a lookup and the connection it asks for). The
+ * children come as in listPagesByParent, numbered; the parent's columns (aliased `__p.<field>`) are set on the
+ * first of them only, or on the single row of nulls a parent without children gets, so they are parsed once.
+ * No row: no parent.
+ */
+export async function rowWithChildren(
+  sql: Sql,
+  parentSpec: EntitySpec,
+  id: string,
+  child: { spec: EntitySpec; relation: string; args: ConnectionArgs; joins: readonly Join[]; count: () => Promise<number> },
+): Promise<{ row: Row; page: Connection<Row> } | null> {
+  const { spec, relation, args, joins } = child
+  const plan = planFor(spec, args)
+  const parent = parentOf(spec, relation)
+  const params = new SqlParams()
+  const parentId = params.add(id, 'text')
+  const conditions = [ofParent(parent, `p.id::${parent.type}`), ...filterConditions(params, spec.filters, args.where), ...cursorConditions(params, plan)]
+  const joined = joinSql(joins)
+  const aliases = selectAliases(parentSpec)
+  const rows = await sql.query<Row>(
+    `SELECT ${aliases.map((alias) => `CASE WHEN coalesce(x.__n, 1) = 1 THEN p."${alias}" END AS "__p.${alias}"`).join(', ')}, x.*
+     FROM (SELECT ${parentSpec.columns} FROM ${parentSpec.table} t WHERE t.id = ${parentId}) p
+     LEFT JOIN LATERAL (
+       SELECT y.*, (row_number() OVER ())::int AS __n FROM (
+         SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
+         ${whereClause(conditions)} ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}
+       ) y
+     ) x ON true`,
+    params.values,
+  )
+  if (rows.length === 0) return null
+  const first = rows.find((r) => r.__n == null || r.__n === 1)!
+  const row = Object.fromEntries(aliases.map((alias) => [alias, first[`__p.${alias}`]]))
+  const children = attachJoined(rows.filter((r) => r.__n != null), joins)
+  const page = toConnection(children, plan, {
+    count: child.count,
+    beyond: (cursor, side) => rowsBeyond(sql, spec, args, plan, cursor, side, { relation, id: String(row.id) }),
+  })
+  return { row, page }
 }
 
 export async function countRows(sql: Sql, spec: EntitySpec, args: ConnectionArgs, scope?: ParentScope): Promise<number> {

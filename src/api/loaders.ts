@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader'
 import type { Connection, ConnectionArgs } from './connection.js'
 import { entities, type EntityName } from './entities/index.js'
-import { countByParent, countRows, listPagesByParent, rowsByIds, type Row } from './listing.js'
+import { countByParent, countRows, listPagesByParent, rowsByIds, rowWithChildren, type Row } from './listing.js'
 import type { Join } from './references.js'
 import type { Sql } from './sql.js'
 
@@ -29,18 +29,39 @@ export function createLoaders(sql: Sql) {
   const childCount = (name: EntityName, relation: string, where: ConnectionArgs['where']) =>
     loader(`count:${name}:${relation}:${JSON.stringify(where ?? {})}`, (ids) => countByParent(sql, entities[name], relation, ids, where))
 
+  const entity = (name: EntityName) => loader<Row | null>(`entity:${name}`, (ids) => rowsByIds(sql, entities[name], ids))
+
+  /**
+   * A page of a parent's children (`relation` as in the child's spec), batched over parents with equal
+   * arguments and joins (the references joined into the page's statement). Arguments are keyed in a canonical
+   * form: a page loaded ahead (`withChildren`) is found whatever order its argument object was built in.
+   */
+  const children = (name: EntityName, relation: string, args: ConnectionArgs, joins: readonly Join[]) =>
+    loader<Connection<Row>>(`children:${name}:${relation}:${canonicalJson(args)}:${joins.map((j) => j.field).join(',')}`, (ids) =>
+      listPagesByParent(sql, entities[name], relation, ids, args, joins, (id) => childCount(name, relation, args.where).load(id)),
+    )
+
   return {
     /** A row by primary key, or null. */
-    entity: (name: EntityName) => loader<Row | null>(`entity:${name}`, (ids) => rowsByIds(sql, entities[name], ids)),
+    entity,
+    children,
 
     /**
-     * A page of a parent's children (`relation` as in the child's spec), batched over parents with equal
-     * arguments and joins (the references joined into the page's statement).
+     * A row by primary key with one page of its children, in one statement; both are left in the loaders
+     * above, where the row's resolver and its children's find them.
      */
-    children: (name: EntityName, relation: string, args: ConnectionArgs, joins: readonly Join[]) =>
-      loader<Connection<Row>>(`children:${name}:${relation}:${JSON.stringify(args)}:${joins.map((j) => j.field).join(',')}`, (ids) =>
-        listPagesByParent(sql, entities[name], relation, ids, args, joins, (id) => childCount(name, relation, args.where).load(id)),
-      ),
+    async withChildren(name: EntityName, id: string, child: { name: EntityName; relation: string; args: ConnectionArgs; joins: readonly Join[] }): Promise<Row | null> {
+      const found = await rowWithChildren(sql, entities[name], id, {
+        spec: entities[child.name],
+        relation: child.relation,
+        args: child.args,
+        joins: child.joins,
+        count: () => childCount(child.name, child.relation, child.args.where).load(id),
+      })
+      entity(name).prime(id, found?.row ?? null)
+      if (found) children(child.name, child.relation, child.args, child.joins).prime(String(found.row.id), found.page)
+      return found?.row ?? null
+    },
 
     /** Rows of a top-level list matching `where`: one statement however many aliases ask for the same count. */
     count: (name: EntityName, where: ConnectionArgs['where']) =>
@@ -56,4 +77,11 @@ export function createLoaders(sql: Sql) {
         return ids.map((id) => sums.get(id) ?? '0')
       }),
   }
+}
+
+/** JSON with object keys sorted and undefined members left out, so equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]])) : v,
+  )
 }

@@ -94,6 +94,11 @@ function selectItems(spec: EntitySpec): [expression: string, alias: string][] {
   return items
 }
 
+/** The aliases (GraphQL field names) a spec selects its columns as. */
+export function selectAliases(spec: EntitySpec): string[] {
+  return selectItems(spec).map(([, alias]) => alias)
+}
+
 function columnExpression(spec: EntitySpec, alias: string): string {
   const item = selectItems(spec).find(([, a]) => a === alias)
   if (!item) throw new Error(`${spec.table} selects no column ${alias}`) // a reference and its spec disagree: a bug

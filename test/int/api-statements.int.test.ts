@@ -117,6 +117,60 @@ describe('SQL statements per operation', () => {
     }
   })
 
+  it('fetches a lookup and the one connection it asks for in one statement, with the answer of two', async () => {
+    for (const name of ['inferenceAttribution', 'contributorPayouts']) {
+      const query = QUERIES.find((q) => q.name === name)!
+      const client = await connected(api.dbUrl)
+      const sets = await query.variables(client).finally(() => client.end())
+      // The same connection under a second alias: two pages asked, so the lookup and each page go separately.
+      const connection = name === 'inferenceAttribution' ? 'attributions(first: 100)' : 'payouts(first: 25)'
+      const twice = query.document.replace(connection, `again: ${connection} { totalCount } ${connection}`)
+      expect(twice).not.toBe(query.document)
+      for (const variables of sets) {
+        // Twice each: the first execution is graphql-js's, the next ones the compiled query's.
+        for (const round of [1, 2]) {
+          const combined = await measured(query.document, variables)
+          expect(combined.statements, `${name} round ${round}`).toBe(1)
+          const separate = await measured(twice, variables)
+          expect(separate.statements).toBeGreaterThan(1)
+          const { again, ...rest } = Object.values(separate.data)[0] as Record<string, unknown>
+          expect(again).toBeDefined()
+          expect({ [Object.keys(separate.data)[0]]: rest }).toEqual(combined.data)
+        }
+      }
+    }
+  })
+
+  it('answers a missing row with its connection asked as null, a row without children with an empty page, and pages on', async () => {
+    const missing = await measured('{ inference(id: "0x' + 'ab'.repeat(32) + '") { id attributions(first: 5) { nodes { id } } } }')
+    expect(missing.data.inference).toBeNull()
+    expect(missing.statements).toBe(1)
+    const client = await connected(api.dbUrl)
+    try {
+      const { rows: [owner] } = await client.query("SELECT i.id FROM inference i WHERE i.mode = 'OWNER' LIMIT 1")
+      const empty = await measured('query ($id: String!) { inference(id: $id) { id attributions(first: 5) { totalCount nodes { id } pageInfo { hasNextPage endCursor } } } }', { id: owner.id })
+      expect(empty.data.inference.attributions).toEqual({ totalCount: 0, nodes: [], pageInfo: { hasNextPage: false, endCursor: null } })
+      const { rows: edges } = await client.query(
+        `SELECT e.inference_id AS inference, array_agg(e.id ORDER BY e.amount DESC, e.id DESC) AS ids FROM attribution_edge e
+         GROUP BY 1 HAVING count(*) > 3 ORDER BY 1 LIMIT 1`,
+      )
+      expect(edges).toHaveLength(1)
+      const page = 'query ($id: String!, $after: String) { inference(id: $id) { attributions(first: 2, after: $after, orderBy: { field: AMOUNT, direction: DESC }) { nodes { id } pageInfo { hasNextPage endCursor } } } }'
+      const seen: string[] = []
+      let after: string | null = null
+      do {
+        const step = await measured(page, { id: edges[0].inference, after })
+        expect(step.statements).toBe(1)
+        const { nodes, pageInfo } = step.data.inference.attributions
+        seen.push(...nodes.map((n: { id: string }) => n.id))
+        after = pageInfo.hasNextPage ? pageInfo.endCursor : null
+      } while (after)
+      expect(seen).toEqual(edges[0].ids)
+    } finally {
+      await client.end()
+    }
+  })
+
   it('encodes cursors only when asked, and the ones it encodes page on', async () => {
     const first = await measured('{ inferences(first: 3) { edges { cursor node { id } } pageInfo { endCursor hasNextPage } } }')
     const { edges, pageInfo } = first.data.inferences

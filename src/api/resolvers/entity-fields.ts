@@ -93,6 +93,11 @@ function referenceResolver({ target, column, existsWhenSet }: Reference, field: 
   }
 }
 
+/** The child entity and its parent relation, when `field` of `type` is a to-many connection. */
+export function childConnection(type: EntityName, field: string): [EntityName, string] | undefined {
+  return CHILDREN[type]?.[field]
+}
+
 export function entityFieldResolvers(): Record<string, Record<string, FieldResolver>> {
   const resolvers: Record<string, Record<string, FieldResolver>> = {}
   const on = (type: string) => (resolvers[type] ??= {})

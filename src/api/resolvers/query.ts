@@ -4,6 +4,7 @@ import type { ApiContext } from '../context.js'
 import { entities, type EntityName } from '../entities/index.js'
 import { userError } from '../errors.js'
 import { hexId } from '../filters.js'
+import { getArgumentValues } from '../graphql.js'
 import {
   LINEAGE_ENTITY,
   LINEAGE_RELATIONS,
@@ -14,11 +15,12 @@ import {
   type LineageDirection,
   type LineageKind,
 } from '../lineage.js'
-import type { GraphQLResolveInfo } from 'graphql'
+import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql'
 import { listPage, type Row } from '../listing.js'
 import { joinedKey, joinsFor } from '../references.js'
 import { connectionRowFields, onlyId, subfields } from '../selection.js'
 import { deadLetterCounts, indexStatus } from '../status.js'
+import { childConnection } from './entity-fields.js'
 
 type Id = { id: string }
 
@@ -91,6 +93,26 @@ async function lineage(args: LineageArgs, ctx: ApiContext) {
   return walked ? { root: walked.nodes[0], direction: args.direction, ...walked } : null
 }
 
+/**
+ * The one connection a lookup's selection asks of its row (`inference(id) { attributions { … } }`), with the
+ * arguments and joins its resolver will ask the loaders for: the lookup then fetches the row and that page in
+ * one statement. Undefined when the selection asks for none, for several, or for one under several arguments.
+ */
+function soleChildPage(name: EntityName, info: GraphQLResolveInfo) {
+  const asked = [...subfields(info, info.fieldNodes)].filter(([field]) => childConnection(name, field))
+  if (asked.length !== 1 || asked[0][1].length !== 1) return undefined
+  const [[field, [node]]] = asked
+  const [child, relation] = childConnection(name, field)!
+  const definition = (info.schema.getType(name) as GraphQLObjectType).getFields()[field]
+  let args: ConnectionArgs
+  try {
+    args = getArgumentValues(definition, node, info.variableValues) as ConnectionArgs
+  } catch {
+    return undefined // arguments the child's own resolution will refuse, with the error in its place
+  }
+  return { name: child, relation, args, joins: joinsFor(child, connectionRowFields(info, [node]), info) }
+}
+
 export function queryResolvers() {
   const query: Record<string, (root: unknown, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown> = {}
   for (const [field, name] of Object.entries(LISTS)) {
@@ -98,7 +120,11 @@ export function queryResolvers() {
       listPage(ctx.sql, entities[name], args, joinsFor(name, connectionRowFields(info, info.fieldNodes), info), () => ctx.loaders.count(name, args.where))
   }
   for (const [field, [name, kind]] of Object.entries(LOOKUPS)) {
-    query[field] = (_, { id }: Id, ctx) => ctx.loaders.entity(name).load(kind === 'plain' ? id : hexId(kind, id, 'id'))
+    query[field] = (_, { id }: Id, ctx, info) => {
+      const key = kind === 'plain' ? id : hexId(kind, id, 'id')
+      const child = soleChildPage(name, info)
+      return child ? ctx.loaders.withChildren(name, key, child) : ctx.loaders.entity(name).load(key)
+    }
   }
   return {
     ...query,
