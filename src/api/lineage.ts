@@ -51,7 +51,9 @@ const HOPS: Hop[] = [
 /**
  * One LATERAL branch per hop: the neighbours of the walk's current node through that hop, at most fanout + 1
  * of them (the extra one only says the node had more). The branch's guard on the current node's kind and on
- * the allowed relations refers only to the outer row, so Postgres skips the other branches without a scan.
+ * the allowed relations refers only to the outer row and sits above the branch's LIMIT, so PostgreSQL runs none
+ * of the other kinds' branches (inside the LIMIT it still restarted their window and limit for every node walked:
+ * 1.8 against 3.3 ms of backend CPU for a datanet's downstream walk at 200k).
  */
 function branch(hop: Hop, direction: LineageDirection): string {
   const upstream = direction === 'UPSTREAM'
@@ -64,10 +66,10 @@ function branch(hop: Hop, direction: LineageDirection): string {
       SELECT ${hop.fromId} AS from_id, ${hop.toId} AS to_id, ${hop.weight ?? 'NULL::numeric'} AS weight,
              ${hop.amount ?? 'NULL::numeric'} AS amount, row_number() OVER (ORDER BY ${order}) AS rn
       FROM ${hop.table}
-      WHERE w.node_kind = '${upstream ? hop.from : hop.to}' AND '${hop.relation}' = ANY($5::text[])
-        AND ${upstream && hop.fromMatch ? hop.fromMatch('w.node_id') : `${known} = w.node_id`} AND ${hop.toId} IS NOT NULL
+      WHERE ${upstream && hop.fromMatch ? hop.fromMatch('w.node_id') : `${known} = w.node_id`} AND ${hop.toId} IS NOT NULL
       ORDER BY ${order} LIMIT $4::int + 1
-    ) x`
+    ) x
+    WHERE w.node_kind = '${upstream ? hop.from : hop.to}' AND '${hop.relation}' = ANY($5::text[])`
 }
 
 /** Whether the root ($1 its kind, $2 its id) is a row of its entity's table: only one EXISTS runs, the kind's. */
