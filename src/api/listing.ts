@@ -12,7 +12,7 @@ import {
 import type { EntitySpec } from './entities/index.js'
 import { ofParent } from './entities/spec.js'
 import { filterConditions } from './filters.js'
-import { attachJoined, joinSql, selectAliases, type Join } from './references.js'
+import { attachJoined, joinSql, selectAliases, wholeRows, type RowShape } from './references.js'
 import { SqlParams, type Sql } from './sql.js'
 
 /** A projected row, its columns aliased to GraphQL field names. */
@@ -52,7 +52,7 @@ export async function listPage(
   sql: Sql,
   spec: EntitySpec,
   args: ConnectionArgs,
-  joins: readonly Join[] = [],
+  { columns, joins }: RowShape = wholeRows(spec),
   count: () => Promise<number> = () => countRows(sql, spec, args),
   scope?: ParentScope,
 ): Promise<Connection<Row>> {
@@ -61,7 +61,7 @@ export async function listPage(
   const { join, conditions } = scopeConditions(params, spec, args, scope)
   const joined = joinSql(joins)
   const rows = await sql.query<Row>(
-    `SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${join} ${joined.from}
+    `SELECT ${columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${join} ${joined.from}
      ${whereClause([...conditions, ...cursorConditions(params, plan)])}
      ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}`,
     params.values,
@@ -82,7 +82,7 @@ export async function listPagesByParent(
   relation: string,
   parentIds: readonly string[],
   args: ConnectionArgs,
-  joins: readonly Join[],
+  { columns, joins }: RowShape,
   count: (parentId: string) => Promise<number>,
 ): Promise<Connection<Row>[]> {
   const plan = planFor(spec, args)
@@ -94,7 +94,7 @@ export async function listPagesByParent(
   const rows = await sql.query<Row & { __parent: unknown }>(
     `SELECT p.parent::text AS "__parent", x.* FROM unnest(${parents}) AS p(parent)
      CROSS JOIN LATERAL (
-       SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
+       SELECT ${columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
        ${whereClause(conditions)} ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}
      ) x`,
     params.values,
@@ -120,9 +120,10 @@ export async function rowWithChildren(
   sql: Sql,
   parentSpec: EntitySpec,
   id: string,
-  child: { spec: EntitySpec; relation: string; args: ConnectionArgs; joins: readonly Join[]; count: () => Promise<number> },
+  child: { spec: EntitySpec; relation: string; args: ConnectionArgs; shape: RowShape; count: () => Promise<number> },
 ): Promise<{ row: Row; page: Connection<Row> } | null> {
-  const { spec, relation, args, joins } = child
+  const { spec, relation, args } = child
+  const { columns, joins } = child.shape
   const plan = planFor(spec, args)
   const parent = parentOf(spec, relation)
   const params = new SqlParams()
@@ -135,7 +136,7 @@ export async function rowWithChildren(
      FROM (SELECT ${parentSpec.columns} FROM ${parentSpec.table} t WHERE t.id = ${parentId}) p
      LEFT JOIN LATERAL (
        SELECT y.*, (row_number() OVER ())::int AS __n FROM (
-         SELECT ${spec.columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
+         SELECT ${columns}, ${cursorColumns(plan)}${joined.select} FROM ${spec.table} t ${parent.join ?? ''} ${joined.from}
          ${whereClause(conditions)} ORDER BY ${orderSql(plan)} LIMIT ${params.add(plan.size + 1, 'int')}
        ) y
      ) x ON true`,

@@ -2,7 +2,7 @@ import DataLoader from 'dataloader'
 import type { Connection, ConnectionArgs } from './connection.js'
 import { entities, type EntityName } from './entities/index.js'
 import { countByParent, countRows, listPagesByParent, rowsByIds, rowWithChildren, type Row } from './listing.js'
-import type { Join } from './references.js'
+import type { RowShape } from './references.js'
 import type { Sql } from './sql.js'
 
 /** Sums of attribution earnings per owner, for the `earned` fields (whitelisted statements). */
@@ -33,12 +33,13 @@ export function createLoaders(sql: Sql) {
 
   /**
    * A page of a parent's children (`relation` as in the child's spec), batched over parents with equal
-   * arguments and joins (the references joined into the page's statement). Arguments are keyed in a canonical
+   * arguments and row shape (the columns selected, the references joined in). Arguments are keyed in a canonical
    * form: a page loaded ahead (`withChildren`) is found whatever order its argument object was built in.
    */
-  const children = (name: EntityName, relation: string, args: ConnectionArgs, joins: readonly Join[]) =>
-    loader<Connection<Row>>(`children:${name}:${relation}:${canonicalJson(args)}:${joins.map((j) => j.field).join(',')}`, (ids) =>
-      listPagesByParent(sql, entities[name], relation, ids, args, joins, (id) => childCount(name, relation, args.where).load(id)),
+  const children = (name: EntityName, relation: string, args: ConnectionArgs, shape: RowShape) =>
+    loader<Connection<Row>>(
+      `children:${name}:${relation}:${canonicalJson(args)}:${shape.joins.map((j) => j.field).join(',')}:${shape.columns}`,
+      (ids) => listPagesByParent(sql, entities[name], relation, ids, args, shape, (id) => childCount(name, relation, args.where).load(id)),
     )
 
   return {
@@ -50,16 +51,16 @@ export function createLoaders(sql: Sql) {
      * A row by primary key with one page of its children, in one statement; both are left in the loaders
      * above, where the row's resolver and its children's find them.
      */
-    async withChildren(name: EntityName, id: string, child: { name: EntityName; relation: string; args: ConnectionArgs; joins: readonly Join[] }): Promise<Row | null> {
+    async withChildren(name: EntityName, id: string, child: { name: EntityName; relation: string; args: ConnectionArgs; shape: RowShape }): Promise<Row | null> {
       const found = await rowWithChildren(sql, entities[name], id, {
         spec: entities[child.name],
         relation: child.relation,
         args: child.args,
-        joins: child.joins,
+        shape: child.shape,
         count: () => childCount(child.name, child.relation, child.args.where).load(id),
       })
       entity(name).prime(id, found?.row ?? null)
-      if (found) children(child.name, child.relation, child.args, child.joins).prime(String(found.row.id), found.page)
+      if (found) children(child.name, child.relation, child.args, child.shape).prime(String(found.row.id), found.page)
       return found?.row ?? null
     },
 

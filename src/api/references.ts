@@ -1,4 +1,5 @@
 import type { FieldNode, GraphQLResolveInfo } from 'graphql'
+import { childConnection } from './children.js'
 import { entities, type EntityName } from './entities/index.js'
 import type { EntitySpec } from './entities/spec.js'
 import { onlyId, subfields, type Subfields } from './selection.js'
@@ -65,7 +66,7 @@ export const joinedKey = (field: string) => `__join:${field}`
  * The references of `entity` worth joining for the fields selected on its rows: those asked for more than
  * their id (the id is in the parent row already), or read by another selected field.
  */
-export function joinsFor(entity: EntityName, fields: Subfields, info: Pick<GraphQLResolveInfo, 'fragments'>): Join[] {
+function joinsFor(entity: EntityName, fields: Subfields, info: Pick<GraphQLResolveInfo, 'fragments'>): Join[] {
   const joins: Join[] = []
   const spec = entities[entity]
   for (const [field, reference] of Object.entries(REFERENCES[entity] ?? {})) {
@@ -74,6 +75,47 @@ export function joinsFor(entity: EntityName, fields: Subfields, info: Pick<Graph
     if (needed) joins.push({ field, target: entities[reference.target], on: columnExpression(spec, reference.column) })
   }
   return joins
+}
+
+/** How a page's rows are selected: the columns read, and the to-one rows joined in. */
+export interface RowShape {
+  columns: string
+  joins: readonly Join[]
+}
+
+/** Every column, nothing joined: rows for any selection (the loaders' lookups by id). */
+export const wholeRows = (spec: EntitySpec): RowShape => ({ columns: spec.columns, joins: [] })
+
+/**
+ * The shape of `entity` rows answering the fields selected on them. Only the columns the selection reads are
+ * selected (parsing a column costs the API more than PostgreSQL reading it) when every selected field is a
+ * column, a reference (its id column) or a connection (the row's id); a field computed from the row in a way
+ * not declared here (an `earned` sum, a payout's `verified`) gets every column.
+ */
+export function rowShape(entity: EntityName, fields: Subfields, info: Pick<GraphQLResolveInfo, 'fragments'>): RowShape {
+  return { columns: columnsFor(entity, fields), joins: joinsFor(entity, fields, info) }
+}
+
+const columnLists = new Map<string, string>()
+
+function columnsFor(entity: EntityName, fields: Subfields): string {
+  const spec = entities[entity]
+  const items = selectItems(spec)
+  const needed = new Set(['id'])
+  for (const field of fields.keys()) {
+    if (field === '__typename' || childConnection(entity, field)) continue
+    const reference = REFERENCES[entity]?.[field]
+    if (reference) needed.add(reference.column)
+    else if (items.some(([, alias]) => alias === field)) needed.add(field)
+    else return spec.columns
+  }
+  const key = `${entity}:${[...needed].sort().join(',')}`
+  let columns = columnLists.get(key)
+  if (!columns) {
+    columns = items.filter(([, alias]) => needed.has(alias)).map(([expression, alias]) => `${expression} AS "${alias}"`).join(', ')
+    columnLists.set(key, columns)
+  }
+  return columns
 }
 
 const itemsOfSpec = new WeakMap<EntitySpec, [expression: string, alias: string][]>()

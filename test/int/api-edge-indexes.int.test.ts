@@ -11,6 +11,7 @@ import { walkLineage, LINEAGE_RELATIONS } from '../../src/api/lineage.js'
 import { countByParent, countRows, listPage, listPagesByParent } from '../../src/api/listing.js'
 import { createLoaders } from '../../src/api/loaders.js'
 import { reconcileEpochRows, type EpochRow } from '../../src/api/reconciliation.js'
+import { wholeRows } from '../../src/api/references.js'
 import type { Sql } from '../../src/api/sql.js'
 import { openDatabase } from '../../src/db/data-source.js'
 import { createTestDatabase } from '../support/database.js'
@@ -91,7 +92,7 @@ describe('attribution edges: the API reads them by index', () => {
       expect(page.nodes.length, relation).toBeGreaterThan(0)
       expect(page.nodes.every((n) => n[`${relation}Id`] === id), relation).toBe(true)
       await countRows(sql, spec, { where })
-      const [children] = await listPagesByParent(sql, spec, relation, [id], { first: 10 }, [], async () => 0)
+      const [children] = await listPagesByParent(sql, spec, relation, [id], { first: 10 }, wholeRows(spec), async () => 0)
       expect(children.nodes.map((n) => n.id), relation).toEqual(page.nodes.map((n) => n.id))
       const [count] = await countByParent(sql, spec, relation, [id], null)
       expect(count, relation).toBe(fixture.edges.filter((e) => (e as unknown as Record<string, string>)[`${relation}Id`] === id).length)
@@ -112,7 +113,7 @@ describe('attribution edges: the API reads them by index', () => {
     const most = Math.max(...perInference.values())
     expect(fixture.edges.length * 0.005).toBeGreaterThan(3 * most) // the guess would stand out
     await listPage(sql, spec, { first: 10, where: { inference: { eq: inferenceId } } })
-    await listPagesByParent(sql, spec, 'inference', [inferenceId], { first: 10 }, [], async () => 0)
+    await listPagesByParent(sql, spec, 'inference', [inferenceId], { first: 10 }, wholeRows(spec), async () => 0)
     await countByParent(sql, spec, 'inference', [inferenceId], null)
     const walk = { depth: 1, fanout: 50, maxEdges: 500, relations: LINEAGE_RELATIONS }
     await walkLineage(sql, { ...walk, kind: 'INFERENCE', id: inferenceId, direction: 'UPSTREAM' })

@@ -6,51 +6,12 @@ import { isNonNullType } from '../graphql.js'
 import type { Row } from '../listing.js'
 import { verifiedPayout } from '../payout-verification.js'
 import { reconcileEpochRows, type EpochRow } from '../reconciliation.js'
-import { joinedKey, joinsFor, REFERENCES, type Reference } from '../references.js'
+import { CHILDREN } from '../children.js'
+import { joinedKey, REFERENCES, rowShape, type Reference } from '../references.js'
 import { connectionRowFields, onlyId, subfields } from '../selection.js'
 
 type FieldResolver = (row: Row, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown
 
-/** To-many fields: the child entity and the parent relation in its spec (entities/). */
-const CHILDREN: Partial<Record<EntityName, Record<string, [EntityName, string]>>> = {
-  Contributor: {
-    datanets: ['Datanet', 'owner'],
-    contributions: ['Contribution', 'contributor'],
-    models: ['Model', 'owner'],
-    agents: ['Agent', 'owner'],
-    inferenceNodes: ['InferenceNode', 'operator'],
-    stakes: ['Stake', 'recipient'],
-    attributions: ['AttributionEdge', 'contributor'],
-    earnings: ['ContributorEpochStat', 'contributor'],
-    payouts: ['EpochPayout', 'account'],
-  },
-  Datanet: {
-    contributions: ['Contribution', 'datanet'],
-    models: ['Model', 'datanet'],
-    attributions: ['AttributionEdge', 'datanet'],
-    stats: ['DatanetEpochStat', 'datanet'],
-  },
-  Contribution: { history: ['ContributionEvent', 'contribution'], attributions: ['AttributionEdge', 'contribution'] },
-  Model: {
-    datanets: ['Datanet', 'model'],
-    adapters: ['Model', 'baseModel'],
-    feeSplits: ['FeeSplitChange', 'model'],
-    inferences: ['Inference', 'model'],
-    stats: ['ModelEpochStat', 'model'],
-  },
-  Agent: { inferences: ['Inference', 'agent'], stats: ['AgentEpochStat', 'agent'] },
-  InferenceNode: { inferences: ['Inference', 'node'] },
-  Stake: { topUps: ['StakeTopUp', 'stake'] },
-  Inference: { attributions: ['AttributionEdge', 'inference'] },
-  Epoch: {
-    settlements: ['Inference', 'epoch'],
-    payouts: ['EpochPayout', 'epoch'],
-    contributorStats: ['ContributorEpochStat', 'epoch'],
-    datanetStats: ['DatanetEpochStat', 'epoch'],
-    modelStats: ['ModelEpochStat', 'epoch'],
-    agentStats: ['AgentEpochStat', 'epoch'],
-  },
-}
 
 /** Fields computed beyond the columns. */
 const COMPUTED: Record<string, Record<string, FieldResolver>> = {
@@ -93,11 +54,6 @@ function referenceResolver({ target, column, existsWhenSet }: Reference, field: 
   }
 }
 
-/** The child entity and its parent relation, when `field` of `type` is a to-many connection. */
-export function childConnection(type: EntityName, field: string): [EntityName, string] | undefined {
-  return CHILDREN[type]?.[field]
-}
-
 export function entityFieldResolvers(): Record<string, Record<string, FieldResolver>> {
   const resolvers: Record<string, Record<string, FieldResolver>> = {}
   const on = (type: string) => (resolvers[type] ??= {})
@@ -107,7 +63,7 @@ export function entityFieldResolvers(): Record<string, Record<string, FieldResol
   for (const [type, fields] of Object.entries(CHILDREN)) {
     for (const [field, [child, relation]] of Object.entries(fields)) {
       on(type)[field] = (row, args: ConnectionArgs, ctx, info) =>
-        ctx.loaders.children(child, relation, args, joinsFor(child, connectionRowFields(info, info.fieldNodes), info)).load(String(row.id))
+        ctx.loaders.children(child, relation, args, rowShape(child, connectionRowFields(info, info.fieldNodes), info)).load(String(row.id))
     }
   }
   for (const [type, fields] of Object.entries(COMPUTED)) Object.assign(on(type), fields)

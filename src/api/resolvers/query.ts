@@ -17,10 +17,10 @@ import {
 } from '../lineage.js'
 import type { GraphQLObjectType, GraphQLResolveInfo } from 'graphql'
 import { listPage, type Row } from '../listing.js'
-import { joinedKey, joinsFor } from '../references.js'
+import { joinedKey, rowShape } from '../references.js'
 import { connectionRowFields, onlyId, subfields } from '../selection.js'
 import { deadLetterCounts, indexStatus } from '../status.js'
-import { childConnection } from './entity-fields.js'
+import { childConnection } from '../children.js'
 
 type Id = { id: string }
 
@@ -110,14 +110,14 @@ function soleChildPage(name: EntityName, info: GraphQLResolveInfo) {
   } catch {
     return undefined // arguments the child's own resolution will refuse, with the error in its place
   }
-  return { name: child, relation, args, joins: joinsFor(child, connectionRowFields(info, [node]), info) }
+  return { name: child, relation, args, shape: rowShape(child, connectionRowFields(info, [node]), info) }
 }
 
 export function queryResolvers() {
   const query: Record<string, (root: unknown, args: never, ctx: ApiContext, info: GraphQLResolveInfo) => unknown> = {}
   for (const [field, name] of Object.entries(LISTS)) {
     query[field] = (_, args: ConnectionArgs, ctx, info) =>
-      listPage(ctx.sql, entities[name], args, joinsFor(name, connectionRowFields(info, info.fieldNodes), info), () => ctx.loaders.count(name, args.where))
+      listPage(ctx.sql, entities[name], args, rowShape(name, connectionRowFields(info, info.fieldNodes), info), () => ctx.loaders.count(name, args.where))
   }
   for (const [field, [name, kind]] of Object.entries(LOOKUPS)) {
     query[field] = (_, { id }: Id, ctx, info) => {
