@@ -27,7 +27,7 @@ export function createLoaders(sql: Sql) {
   }
 
   const childCount = (name: EntityName, relation: string, where: ConnectionArgs['where']) =>
-    loader(`count:${name}:${relation}:${JSON.stringify(where ?? {})}`, (ids) => countByParent(sql, entities[name], relation, ids, where))
+    loader(`count:${name}:${relation}:${canonicalJson(where ?? {})}`, (ids) => countByParent(sql, entities[name], relation, ids, where))
 
   const entity = (name: EntityName) => loader<Row | null>(`entity:${name}`, (ids) => rowsByIds(sql, entities[name], ids))
 
