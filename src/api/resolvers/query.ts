@@ -95,7 +95,7 @@ async function lineage(args: LineageArgs, ctx: ApiContext) {
 
 /**
  * The one connection a lookup's selection asks of its row (`inference(id) { attributions { … } }`), with the
- * arguments and joins its resolver will ask the loaders for: the lookup then fetches the row and that page in
+ * arguments and row shape its resolver will ask the loaders for: the lookup then fetches the row and that page in
  * one statement. Undefined when the selection asks for none, for several, or for one under several arguments.
  */
 function soleChildPage(name: EntityName, info: GraphQLResolveInfo) {

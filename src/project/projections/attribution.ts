@@ -112,40 +112,34 @@ export async function writeEdges(em: EntityManager, planned: readonly Planned[])
 /** Compares ASCII keys as PostgreSQL's "C" collation does. */
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/**
- * A per-epoch earnings table: its key columns after the epoch, their values for an edge, and the row id they
- * make (the key's values joined by '-', epoch first), built without the intermediate array: it runs per edge.
- */
+/** A per-epoch earnings table: its key columns after the epoch, and their values for an edge. */
 interface EarningsTable {
   table: 'contributor_epoch_stat' | 'datanet_epoch_stat' | 'attribution_epoch_stat'
   columns: readonly string[]
   keyOf: (row: EdgeRow) => readonly string[]
-  idOf: (row: EdgeRow) => string
 }
 
 const EARNINGS: readonly EarningsTable[] = [
-  {
-    table: 'contributor_epoch_stat',
-    columns: ['contributor_id'],
-    keyOf: (r) => [r.edge.contributorId],
-    idOf: (r) => `${r.inference.epoch}-${r.edge.contributorId}`,
-  },
-  { table: 'datanet_epoch_stat', columns: ['datanet_id'], keyOf: (r) => [r.edge.datanetId], idOf: (r) => `${r.inference.epoch}-${r.edge.datanetId}` },
+  { table: 'contributor_epoch_stat', columns: ['contributor_id'], keyOf: (r) => [r.edge.contributorId] },
+  { table: 'datanet_epoch_stat', columns: ['datanet_id'], keyOf: (r) => [r.edge.datanetId] },
   {
     table: 'attribution_epoch_stat',
     columns: ['model_id', 'datanet_id', 'contributor_id'],
     keyOf: (r) => [r.inference.modelId, r.edge.datanetId, r.edge.contributorId],
-    idOf: (r) => `${r.inference.epoch}-${r.inference.modelId}-${r.edge.datanetId}-${r.edge.contributorId}`,
   },
 ]
 
-/** Adds a batch's edges to per-epoch earnings, one upsert row per id, in id order so concurrent projectors lock shared rows in one order. */
-async function addEarnings(em: EntityManager, { table, columns, keyOf, idOf }: EarningsTable, rows: readonly EdgeRow[]): Promise<void> {
+/**
+ * Adds a batch's edges to per-epoch earnings, one upsert row per key (the id is the key's values joined by
+ * '-', epoch first), in id order so concurrent projectors lock shared rows in one order.
+ */
+async function addEarnings(em: EntityManager, { table, columns, keyOf }: EarningsTable, rows: readonly EdgeRow[]): Promise<void> {
   const sums = new Map<string, { epoch: number; key: readonly string[]; amount: bigint; count: number }>()
   for (const row of rows) {
-    const id = idOf(row)
+    const key = keyOf(row)
+    const id = `${row.inference.epoch}-${key.join('-')}`
     let sum = sums.get(id)
-    if (!sum) sums.set(id, (sum = { epoch: row.inference.epoch, key: keyOf(row), amount: 0n, count: 0 }))
+    if (!sum) sums.set(id, (sum = { epoch: row.inference.epoch, key, amount: 0n, count: 0 }))
     sum.amount += row.edge.amount
     sum.count++
   }
