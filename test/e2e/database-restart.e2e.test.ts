@@ -25,8 +25,10 @@ import { scrapeMetric } from '../support/prometheus.js'
 const services = inject('services')
 /** How long the database stays down; the services must ride out up to 60 s (DB_OUTAGE_MS to try that). */
 const OUTAGE_MS = Number(process.env.DB_OUTAGE_MS ?? 8_000)
-// Large enough that the projector is still draining it when the crash comes (12,000 were drained before the
-// chain ingester reached the head on a fast day).
+// Published once every service is up, so the projector starts on it then: the crash comes once a fifth of it is
+// applied (here: as the last settlements were published, with the usage records applied and the settlements, the
+// slow half, still to go). Published before the services started, a fast projector drained all of it while the
+// chain ingester was still catching up.
 const SHAPE = { inferences: 36_000, epochBlocks: 400, epochs: 3, chainId: 31337 }
 const RETRIES = 'attrib_database_retries_total'
 
@@ -48,6 +50,31 @@ describe('a PostgreSQL crash under every service', () => {
     processes.push(p)
     return p
   }
+  const topics = { chain: `${namespace}.chain.${SHAPE.chainId}`, usage: `${namespace}.usage` }
+  const withLog = async <T>(use: (log: ReturnType<typeof createKafkaLog>) => Promise<T>) => {
+    const log = createKafkaLog({ brokers: services.kafkaBrokers.split(','), clientId: 'db-restart-test', logger: createLogger('warn') })
+    try {
+      return await use(log)
+    } finally {
+      await log.close()
+    }
+  }
+  /**
+   * The projector's workload: a backlog on the log, so the crash falls in the middle of a busy run. The usage
+   * records go first: the epoch closer closes an epoch once every usage record on the log is applied, so a chain
+   * topic ahead of the usage topic would close epochs before their records arrive (dead-lettered as too late,
+   * unlike in the clean run, which finds the whole log there).
+   */
+  const publishBacklog = () =>
+    withLog(async (log) => {
+      const producer = await log.producer()
+      const records = { chain: [] as Parameters<typeof producer.send>[1], usage: [] as Parameters<typeof producer.send>[1] }
+      for (const { topic, record } of backlog(SHAPE)) records[topic].push(record)
+      for (const topic of ['usage', 'chain'] as const) {
+        for (let start = 0; start < records[topic].length; start += 5_000) await producer.send(topics[topic], records[topic].slice(start, start + 5_000))
+        for (const [partition, end] of await log.endOffsets(topics[topic])) ends.set(`${topics[topic]}/${partition}`, end)
+      }
+    })
   const output = () => processes.map((p) => `--- ${p.child.spawnargs.slice(-1)[0]}\n${p.output().slice(-4000)}`).join('\n')
 
   beforeAll(async () => {
@@ -59,29 +86,14 @@ describe('a PostgreSQL crash under every service', () => {
     protocol = await chain.deploy()
     await chain.createDatanet(protocol, 'ipfs://db-restart')
 
-    // The projector's workload: a backlog on the log, so the crash falls in the middle of a busy run.
-    const log = createKafkaLog({ brokers: services.kafkaBrokers.split(','), clientId: 'db-restart-test', logger: createLogger('warn') })
-    try {
-      const topics = { chain: `${namespace}.chain.${SHAPE.chainId}`, usage: `${namespace}.usage` }
-      await log.ensureTopics([
+    // The projector's topics exist from the start; their records come later (publishBacklog).
+    await withLog((log) =>
+      log.ensureTopics([
         { name: topics.chain, partitions: 1 },
         { name: topics.usage, partitions: 4 },
         { name: `${namespace}.deadletter`, partitions: 1 },
-      ])
-      const producer = await log.producer()
-      const pending = { chain: [] as Parameters<typeof producer.send>[1], usage: [] as Parameters<typeof producer.send>[1] }
-      for (const { topic, record } of backlog(SHAPE)) {
-        pending[topic].push(record)
-        if (pending[topic].length >= 5_000) await producer.send(topics[topic], pending[topic].splice(0))
-      }
-      await producer.send(topics.chain, pending.chain)
-      await producer.send(topics.usage, pending.usage)
-      for (const topic of [topics.chain, topics.usage]) {
-        for (const [partition, end] of await log.endOffsets(topic)) ends.set(`${topic}/${partition}`, end)
-      }
-    } finally {
-      await log.close()
-    }
+      ]),
+    )
   }, 120_000)
 
   afterAll(async () => {
@@ -123,12 +135,12 @@ describe('a PostgreSQL crash under every service', () => {
     }
     const cursorHeight = () =>
       withClient(dbUrl, async (c) => Number((await c.query('SELECT coalesce(max(height), -1) AS h FROM ingest_cursor')).rows[0]?.h ?? -1))
-    const usageApplied = () =>
+    // Records of the backlog applied, over both topics.
+    const applied = () =>
       withClient(dbUrl, async (c) => {
-        const { rows } = await c.query('SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offset WHERE group_id = $1 AND topic = $2', [group, `${namespace}.usage`])
+        const { rows } = await c.query('SELECT coalesce(sum(next_offset), 0)::bigint AS n FROM consumer_offset WHERE group_id = $1', [group])
         return BigInt(rows[0].n)
       })
-    const usageTotal = [...ends].filter(([key]) => key.startsWith(`${namespace}.usage/`)).reduce((sum, [, end]) => sum + end, 0n)
 
     try {
       await eventually(async () => ((await fetch(`http://127.0.0.1:${usagePort}/healthz`)).ok ? true : undefined), 180_000, 'the usage ingester')
@@ -136,11 +148,13 @@ describe('a PostgreSQL crash under every service', () => {
       await contribute()
       const head = Number(await chain.client.getBlockNumber())
       await eventually(async () => ((await cursorHeight()) >= head - 2 ? true : undefined), 180_000, 'the chain ingester at the head')
-      // In the middle of the run: a fifth of the usage records applied, most still to come.
-      await eventually(async () => ((await usageApplied()) * 5n >= usageTotal ? true : undefined), 300_000, 'the projector under way')
-      const appliedAtCrash = await usageApplied()
-      console.log(`database-restart: crash with ${appliedAtCrash} of ${usageTotal} usage records applied`)
-      expect(appliedAtCrash).toBeLessThan(usageTotal)
+      await publishBacklog()
+      const total = [...ends.values()].reduce((sum, end) => sum + end, 0n)
+      // In the middle of the run: a fifth of the backlog applied, most still to come.
+      await eventually(async () => ((await applied()) * 5n >= total ? true : undefined), 300_000, 'the projector under way')
+      const appliedAtCrash = await applied()
+      console.log(`database-restart: crash with ${appliedAtCrash} of ${total} records applied`)
+      expect(appliedAtCrash).toBeLessThan(total)
 
       await postgres.crash()
       const down = Date.now()
