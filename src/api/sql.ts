@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import pg from 'pg'
 import { GraphQLError } from './graphql.js'
+import { instantFromPostgres } from './scalars.js'
 
 /** Postgres types the API casts its parameters to; every user value travels as a bound parameter. */
 export type SqlType = 'text' | 'int' | 'numeric' | 'timestamptz' | 'bool'
@@ -58,13 +59,23 @@ export function createApiDatabase(connection: pg.ClientConfig, options: ApiPoolO
     // instead of 4, the usual setting where the working set is cached): at 4, a model's newest inferences were
     // read through the block_number index, filtering 2,000 rows for 101 (1.2 ms), instead of the
     // (model_id, block_number) index (0.3 ms).
-    options: '-c jit=off -c random_page_cost=1.1',
+    // Sessions in UTC, so timestamps arrive in the one text form instantFromPostgres turns into the answer.
+    options: '-c jit=off -c random_page_cost=1.1 -c TimeZone=UTC',
     application_name: 'attrib-api',
+    types: { getTypeParser: typeParser as pg.CustomTypesConfig['getTypeParser'] },
   })
   // An idle connection dropped by the server must not crash the process; the pool replaces it.
   pool.on('error', () => {})
   return { pool, prepare: options.preparedStatements, statementTimeoutMs: options.statementTimeoutMs }
 }
+
+/** The pg driver's parsers, but timestamptz values go straight to the DateTime scalar's strings. */
+function typeParser(oid: number, format?: 'text' | 'binary') {
+  return oid === pg.types.builtins.TIMESTAMPTZ && format !== 'binary' ? parseInstant : pg.types.getTypeParser(oid, format)
+}
+
+const driverInstantParser = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ, 'text')
+const parseInstant = (text: string) => instantFromPostgres(text, driverInstantParser)
 
 /** PostgreSQL's SQLSTATE for a statement cancelled by statement_timeout. */
 const QUERY_CANCELED = '57014'
