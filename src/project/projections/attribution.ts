@@ -106,42 +106,70 @@ export async function writeEdges(em: EntityManager, planned: readonly Planned[])
     .flatMap(({ inference, edges }) => [...edges].sort((a, b) => byteOrder(a.contributionId, b.contributionId)).map((edge) => ({ inference, edge })))
   if (rows.length === 0) return
   await appendRows(em, 'attribution_edge', EDGE_COLUMNS, rows)
-  for (const earnings of EARNINGS) await addEarnings(em, earnings, rows)
+  // One pass over the edges at the finest key; the coarser tables add up those sums, not the edges again.
+  const finest = sumEarnings(rows)
+  for (const earnings of EARNINGS) await addEarnings(em, earnings, finest)
 }
 
 /** Compares ASCII keys as PostgreSQL's "C" collation does. */
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/** A per-epoch earnings table: its key columns after the epoch, and their values for an edge. */
+/** The finest key earnings are kept by; each per-epoch table is keyed by a part of it. */
+interface EarningsKey {
+  epoch: number
+  model: string
+  datanet: string
+  contributor: string
+}
+
+interface EarningsSum {
+  key: EarningsKey
+  amount: bigint
+  count: number
+}
+
+/** A per-epoch earnings table: its key columns after the epoch, and their values for an earnings key. */
 interface EarningsTable {
   table: 'contributor_epoch_stat' | 'datanet_epoch_stat' | 'attribution_epoch_stat'
   columns: readonly string[]
-  keyOf: (row: EdgeRow) => readonly string[]
+  keyOf: (key: EarningsKey) => readonly string[]
 }
 
 const EARNINGS: readonly EarningsTable[] = [
-  { table: 'contributor_epoch_stat', columns: ['contributor_id'], keyOf: (r) => [r.edge.contributorId] },
-  { table: 'datanet_epoch_stat', columns: ['datanet_id'], keyOf: (r) => [r.edge.datanetId] },
-  {
-    table: 'attribution_epoch_stat',
-    columns: ['model_id', 'datanet_id', 'contributor_id'],
-    keyOf: (r) => [r.inference.modelId, r.edge.datanetId, r.edge.contributorId],
-  },
+  { table: 'contributor_epoch_stat', columns: ['contributor_id'], keyOf: (k) => [k.contributor] },
+  { table: 'datanet_epoch_stat', columns: ['datanet_id'], keyOf: (k) => [k.datanet] },
+  { table: 'attribution_epoch_stat', columns: ['model_id', 'datanet_id', 'contributor_id'], keyOf: (k) => [k.model, k.datanet, k.contributor] },
 ]
 
+/** The edges' amounts and counts by EarningsKey (its id: the values joined by '-', epoch first). */
+function sumEarnings(rows: readonly EdgeRow[]): EarningsSum[] {
+  const sums = new Map<string, EarningsSum>()
+  for (const { inference, edge } of rows) {
+    const id = `${inference.epoch}-${inference.modelId}-${edge.datanetId}-${edge.contributorId}`
+    let sum = sums.get(id)
+    if (!sum) {
+      const key = { epoch: inference.epoch, model: inference.modelId, datanet: edge.datanetId, contributor: edge.contributorId }
+      sums.set(id, (sum = { key, amount: 0n, count: 0 }))
+    }
+    sum.amount += edge.amount
+    sum.count++
+  }
+  return [...sums.values()]
+}
+
 /**
- * Adds a batch's edges to per-epoch earnings, one upsert row per key (the id is the key's values joined by
+ * Adds a batch's earnings to one per-epoch table, one upsert row per key (the id is the key's values joined by
  * '-', epoch first), in id order so concurrent projectors lock shared rows in one order.
  */
-async function addEarnings(em: EntityManager, { table, columns, keyOf }: EarningsTable, rows: readonly EdgeRow[]): Promise<void> {
-  const sums = new Map<string, { epoch: number; key: readonly string[]; amount: bigint; count: number }>()
-  for (const row of rows) {
-    const key = keyOf(row)
-    const id = `${row.inference.epoch}-${key.join('-')}`
+async function addEarnings(em: EntityManager, { table, columns, keyOf }: EarningsTable, finest: readonly EarningsSum[]): Promise<void> {
+  const sums = new Map<string, { epoch: number; values: readonly string[]; amount: bigint; count: number }>()
+  for (const { key, amount, count } of finest) {
+    const values = keyOf(key)
+    const id = `${key.epoch}-${values.join('-')}`
     let sum = sums.get(id)
-    if (!sum) sums.set(id, (sum = { epoch: row.inference.epoch, key, amount: 0n, count: 0 }))
-    sum.amount += row.edge.amount
-    sum.count++
+    if (!sum) sums.set(id, (sum = { epoch: key.epoch, values, amount: 0n, count: 0 }))
+    sum.amount += amount
+    sum.count += count
   }
   const ids = [...sums.keys()].sort()
   await em.query(
@@ -151,7 +179,7 @@ async function addEarnings(em: EntityManager, { table, columns, keyOf }: Earning
     [
       ids,
       ids.map((id) => sums.get(id)!.epoch),
-      ...columns.map((_, k) => ids.map((id) => sums.get(id)!.key[k])),
+      ...columns.map((_, k) => ids.map((id) => sums.get(id)!.values[k])),
       ids.map((id) => sums.get(id)!.amount.toString()),
       ids.map((id) => sums.get(id)!.count),
     ],
