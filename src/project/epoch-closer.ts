@@ -45,7 +45,7 @@ export function startEpochCloser(options: {
   async function usageInFlight(): Promise<boolean> {
     const [row] = await db.query(
       `SELECT (SELECT count(*) FROM usage_pending WHERE received_at > now() - make_interval(secs => $1))
-            + (SELECT count(*) FROM usage_record_seen WHERE published_at IS NULL AND claimed_at > now() - make_interval(secs => $1)) AS n`,
+            + (SELECT count(*) FROM usage_claim WHERE claimed_at > now() - make_interval(secs => $1)) AS n`,
       [inFlightGraceSeconds],
     )
     return Number(row.n) > 0

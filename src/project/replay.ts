@@ -139,7 +139,7 @@ async function readJournal(db: DataSource, group: string): Promise<JournalEntry[
  * Tables in the database that are not the projection: the ingesters' cursors and bookkeeping, and the embedded
  * log itself. A switch-over carries them into the new schema untouched.
  */
-const NOT_PROJECTION = ['ingest_cursor', 'log_partition', 'log_record', 'usage_record_seen', 'usage_pending', 'usage_file_cursor']
+const NOT_PROJECTION = ['ingest_cursor', 'log_partition', 'log_record', 'usage_record_seen', 'usage_claim', 'usage_pending', 'usage_file_cursor']
 
 /**
  * The rebuilt schema becomes `public`; the old projection is kept, renamed, for inspection or rollback. What the

@@ -98,7 +98,7 @@ describe('POST /usage during a broker outage', () => {
     await onTopic(usageAfter, during, 'the records sent during the outage on the log')
     const letter = await eventually(async () => deadLetters(lettersAfter).find((l) => l.eventId === forged.inferenceId), 30_000, 'the forged record dead-lettered')
     expect(letter.reason).toBe('bad-signature')
-    const [{ unpublished }] = await h.db.query('SELECT count(*)::int AS unpublished FROM usage_record_seen WHERE published_at IS NULL')
+    const [{ unpublished }] = await h.db.query('SELECT count(*)::int AS unpublished FROM usage_claim')
     expect(unpublished).toBe(0)
   })
 })

@@ -14,12 +14,13 @@ export interface SeenRecord {
 
 export async function findSeen(db: DataSource, inferenceIds: string[]): Promise<Map<string, SeenRecord>> {
   if (inferenceIds.length === 0) return new Map()
-  const rows: { inference_id: string; digest: string; published: boolean; envelope: string | null }[] = await db.query(
-    `SELECT inference_id, digest, published_at IS NOT NULL AS published, envelope
-     FROM usage_record_seen WHERE inference_id = ANY($1::text[])`,
+  const rows: { inference_id: string; digest: string; envelope: string | null }[] = await db.query(
+    `SELECT s.inference_id, s.digest, c.envelope
+     FROM usage_record_seen s LEFT JOIN usage_claim c ON c.inference_id = s.inference_id
+     WHERE s.inference_id = ANY($1::text[])`,
     [inferenceIds],
   )
-  return new Map(rows.map((r) => [r.inference_id, { digest: r.digest, published: r.published, envelope: r.envelope }]))
+  return new Map(rows.map((r) => [r.inference_id, { digest: r.digest, published: r.envelope === null, envelope: r.envelope }]))
 }
 
 export interface Claim {
@@ -29,33 +30,37 @@ export interface Claim {
   envelope: string
 }
 
-/** Claims inference ids for publication; returns the ids this call claimed (not those claimed before). */
+/**
+ * Claims inference ids for publication; returns the ids this call claimed (not those claimed before). The digest
+ * stays in usage_record_seen for good; the envelope waits in usage_claim until the log acknowledges it.
+ */
 export async function claim(db: DataSource, claims: Claim[]): Promise<Set<string>> {
   if (claims.length === 0) return new Set()
   const rows: { inference_id: string }[] = await db.query(
-    `INSERT INTO usage_record_seen (inference_id, digest, source, envelope)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[])
-     ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id`,
+    `WITH claimed AS (
+       INSERT INTO usage_record_seen (inference_id, digest, source)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
+       ON CONFLICT (inference_id) DO NOTHING RETURNING inference_id
+     )
+     INSERT INTO usage_claim (inference_id, envelope)
+     SELECT t.id, t.envelope FROM unnest($1::text[], $4::text[]) AS t(id, envelope) JOIN claimed c ON c.inference_id = t.id
+     RETURNING inference_id`,
     [claims.map((c) => c.inferenceId), claims.map((c) => c.digest), claims.map((c) => c.source), claims.map((c) => c.envelope)],
   )
   return new Set(rows.map((r) => r.inference_id))
 }
 
-/** The log has acknowledged these envelopes: forget their bytes, keep the digest for deduplication. */
+/** The log has acknowledged these envelopes: their claims end (the digest stays, for deduplication). */
 export async function markPublished(db: DataSource, inferenceIds: string[]): Promise<void> {
   if (inferenceIds.length === 0) return
-  await db.query(
-    `UPDATE usage_record_seen SET published_at = now(), envelope = NULL
-     WHERE inference_id = ANY($1::text[]) AND published_at IS NULL`,
-    [inferenceIds],
-  )
+  await db.query('DELETE FROM usage_claim WHERE inference_id = ANY($1::text[])', [inferenceIds])
 }
 
 /** Claims the log never acknowledged (a crash, an outage), older than `minAgeMs` so requests in flight finish. */
 export async function unpublishedClaims(db: DataSource, minAgeMs: number, limit: number): Promise<{ inferenceId: string; envelope: string }[]> {
   const rows: { inference_id: string; envelope: string }[] = await db.query(
-    `SELECT inference_id, envelope FROM usage_record_seen
-     WHERE published_at IS NULL AND claimed_at < now() - make_interval(secs => $1::double precision / 1000)
+    `SELECT inference_id, envelope FROM usage_claim
+     WHERE claimed_at < now() - make_interval(secs => $1::double precision / 1000)
      ORDER BY claimed_at LIMIT $2`,
     [minAgeMs, limit],
   )
