@@ -22,6 +22,7 @@ export interface Config {
   topics: { namespace: string; usage: string; deadLetter: string; chain(chainId: number): string }
   projectorGroup: string
   projectorConcurrency: number
+  projectorPlanAhead: boolean
   chain: {
     chainId: number
     rpcEndpoint: string
@@ -83,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     projectorGroup: e.PROJECTOR_GROUP,
     projectorConcurrency: e.PROJECTOR_CONCURRENCY,
+    projectorPlanAhead: e.PROJECTOR_PLAN_AHEAD === 'on',
     chain: {
       ...resolveChainSettings({ ...e, startBlocks: e }),
       rpcEndpoint: e.RPC_ENDPOINT ?? DEFAULT_RPC_ENDPOINT,

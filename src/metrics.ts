@@ -18,6 +18,12 @@ export const metrics = {
     labelNames: ['topic'],
     registers: [registry],
   }),
+  plannedAhead: new Counter({
+    name: 'attrib_projector_planned_ahead_total',
+    help: 'Chain batches planned while the batch before them was written: written as planned, or planned again in their transaction (something else committed meanwhile)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  }),
   deadLetters: new Counter({
     name: 'attrib_dead_letters_total',
     help: 'Records refused by a stage, by stage and machine-readable reason',

@@ -37,6 +37,7 @@ export async function startProjection({ config, logger }: ServiceContext) {
     settings: config.projection,
     logger,
     concurrentPartitions: config.projectorConcurrency,
+    planAhead: config.projectorPlanAhead,
   })
   const closer = startEpochCloser({
     db,

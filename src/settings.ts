@@ -133,6 +133,11 @@ const PROJECTION = {
     default: '1',
     schema: int(1).max(16),
   }),
+  PROJECTOR_PLAN_AHEAD: setting({
+    description: '`off` plans each batch inside its own transaction only; `on` plans a batch of final settlements from a snapshot while the batch before it is written (PostgreSQL with one partition at a time)',
+    default: 'on',
+    schema: z.enum(['on', 'off']),
+  }),
   EPOCH_BLOCKS: setting({ description: 'blocks per reward epoch (43200: one day of 2-second blocks)', default: '43200', dev: '600', schema: int(1) }),
   DEFAULT_FEE_SPLIT: setting({
     description: 'model/stakers/data basis points, summing to 10000, of a model that never set a split (no `FeeSplitSet`)',

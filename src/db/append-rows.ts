@@ -32,7 +32,7 @@ export async function appendRows<Row>(em: EntityManager, table: string, columns:
 const copySupport = new WeakMap<DataSource, Promise<boolean>>()
 
 /** Asked once per data source, on the caller's own connection: PGlite's one backend is busy with its transaction. */
-function servesCopy(em: EntityManager): Promise<boolean> {
+export function servesCopy(em: EntityManager): Promise<boolean> {
   let known = copySupport.get(em.connection)
   if (!known) {
     const ds = em.connection

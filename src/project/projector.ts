@@ -9,17 +9,25 @@ import type { Logger } from '../logger.js'
 import { readDeadLetterRecord } from '../log/dead-letter.js'
 import { FINAL_HEADER } from '../log/headers.js'
 import { Rewind, type Log, type LogRecord, type PartitionBatch } from '../log/log.js'
+import { servesCopy } from '../db/append-rows.js'
 import { metrics } from '../metrics.js'
 import { ApplyAhead } from './apply-ahead.js'
 import { applyChainEvent, type ProjectionSettings, type RefusedUsage } from './apply.js'
+import { BlockProgress } from './block-progress.js'
+import { planChainBatch, planHolds, plannable, type BatchResult, type ChainPlan, type InFlight } from './plan-ahead.js'
+import { markProjectionChanged, readProjectionChange, type ProjectionChange } from './projection-change.js'
+import { onBlocksFinalized } from './projections/chain-control.js'
 import { storeDeadLetters, type StoredDeadLetter } from './dead-letters.js'
 import { journalBatch } from './journal.js'
 import {
   acceptSettlements,
+  ensureEpochs,
   joinDeferred,
+  lockInferences,
   readCompleteHeight,
   recordUsage,
   saveCompleteHeight,
+  writePlannedSettlements,
   writeSettlements,
   type AcceptedSettlement,
 } from './projections/settlements.js'
@@ -44,6 +52,8 @@ export interface ProjectorOptions {
    * rows only ever get additions (taken in key order), and an epoch close excludes every batch of the group.
    */
   concurrentPartitions?: number
+  /** Plan batches of final settlements while the batch before is written (PROJECTOR_PLAN_AHEAD; plan-ahead.ts). */
+  planAhead?: boolean
 }
 
 export interface RunningProjector {
@@ -61,12 +71,13 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
   const consumer = await log.consumer(group)
   // One batch in flight at a time, or one per partition when partitions are applied at once.
   const concurrent = (options.concurrentPartitions ?? 1) > 1
+  const { prepare, apply } = await batchPipeline({ ...options, planAhead: (options.planAhead ?? false) && !concurrent })
   const pipelines = new Map<string, ApplyAhead<DecodedBatch>>()
   const pipelineOf = (batch: PartitionBatch) => {
     const key = concurrent ? `${batch.topic}/${batch.partition}` : ''
     let pipeline = pipelines.get(key)
     if (!pipeline) {
-      pipeline = new ApplyAhead(consumer, logger, (b) => decodeBatch(topics, b), (b, decoded) => projectDecodedBatch(options, b, decoded))
+      pipeline = new ApplyAhead(consumer, logger, prepare, apply)
       pipelines.set(key, pipeline)
     }
     return pipeline
@@ -88,6 +99,36 @@ export async function startProjector(options: ProjectorOptions): Promise<Running
 }
 
 /**
+ * How the projector takes batches one after the other: `prepare` decodes a batch (and plans it ahead, when it
+ * can) while the batch before is still being written by `apply`. ApplyAhead calls them in that order.
+ */
+export async function batchPipeline(options: Omit<ProjectorOptions, 'log' | 'concurrentPartitions'>) {
+  // Planning ahead reads on a second connection while the batch before holds the first: PostgreSQL's, not
+  // PGlite's one backend; and one batch in flight, so that the batch before is the only one it lays over.
+  const planAhead = (options.planAhead ?? false) && (await servesCopy(options.db.manager))
+  let inFlight: InFlight | undefined
+  const prepare = (batch: PartitionBatch) => {
+    const decoded = decodeBatch(options.topics, batch)
+    if (planAhead && decoded.kind === 'chain' && plannable(decoded.incoming)) {
+      decoded.plan = planChainBatch(options.db, options.settings, decoded.incoming, inFlight, options.logger)
+    }
+    return decoded
+  }
+  const apply = async (batch: PartitionBatch, decoded: DecodedBatch) => {
+    const done = projectDecodedBatch(options, batch, decoded)
+    const settled = done.catch((): BatchResult => ({ whole: false, planned: false }))
+    const current: InFlight =
+      decoded.kind === 'chain' ? { kind: 'chain', plan: decoded.plan, done: settled, finished: false }
+      : decoded.kind === 'usage' ? { kind: 'usage', records: decoded.usable, done: settled, finished: false }
+      : { kind: 'dead-letters', done: settled, finished: false }
+    void settled.then(() => (current.finished = true))
+    inFlight = current
+    await done
+  }
+  return { prepare, apply }
+}
+
+/**
  * Applies one partition batch; a batch that fails on bad data is redone event by event to isolate the culprit.
  * While PostgreSQL is unreachable the batch is retried (its transaction rolled back), so a database restart
  * stalls the projector instead of ending it.
@@ -96,23 +137,36 @@ export async function projectPartitionBatch(options: Omit<ProjectorOptions, 'log
   await projectDecodedBatch(options, batch, decodeBatch(options.topics, batch))
 }
 
-export async function projectDecodedBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<void> {
+export async function projectDecodedBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<BatchResult> {
   const policy = { service: 'projector', logger: options.logger }
-  await retryWhileDatabaseDown('projecting a batch', policy, () => projectOrIsolate(options, batch, decoded))
+  const result = await retryWhileDatabaseDown('projecting a batch', policy, () => projectOrIsolate(options, batch, decoded))
   metrics.projectedRecords.inc({ topic: batch.topic }, batch.records.length)
+  return result
 }
 
-async function projectOrIsolate(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<void> {
+async function projectOrIsolate(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch): Promise<BatchResult> {
+  if (decoded.kind === 'chain') await decoded.plan // read ahead on its own connection: not while holding a transaction open
   try {
-    await projectBatch(options, batch, decoded, 'whole')
+    const result = await projectBatch(options, batch, decoded, 'whole')
+    if (result.planned) metrics.plannedAhead.inc({ outcome: 'written' })
+    return { ...result, whole: true }
   } catch (err) {
     if (isDatabaseUnavailable(err) || err instanceof Rewind) throw err
+    if (err instanceof PlanOutdated) {
+      metrics.plannedAhead.inc({ outcome: 'replanned' })
+      // Found out only after it started writing (rolled back now): planned again, inside the transaction.
+      options.logger.debug({ topic: batch.topic, partition: batch.partition, reason: err.message }, 'plan outdated; planning in the transaction')
+      return { ...(await projectBatch(options, batch, { ...decoded, plan: undefined } as DecodedBatch, 'whole')), whole: true }
+    }
     // One bad event must not stall the partition: redo the batch event by event, dead-lettering the events
     // whose projection fails on their data (not on the database being unavailable, which is rethrown).
     options.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'batch failed; isolating bad events')
-    await projectBatch(options, batch, decoded, 'isolated')
+    return { ...(await projectBatch(options, batch, { ...decoded, plan: undefined } as DecodedBatch, 'isolated')), whole: false }
   }
 }
+
+/** A plan read ahead that turned out not to hold after its transaction wrote part of it. */
+class PlanOutdated extends Error {}
 
 type Mode = 'whole' | 'isolated'
 
@@ -120,7 +174,7 @@ type Mode = 'whole' | 'isolated'
 export type DecodedBatch =
   | { kind: 'dead-letters'; letters: StoredDeadLetter[] }
   | { kind: 'usage'; usable: UsableUsage[]; rejected: StoredDeadLetter[] }
-  | { kind: 'chain'; incoming: Incoming[]; rejected: StoredDeadLetter[] }
+  | { kind: 'chain'; incoming: Incoming[]; rejected: StoredDeadLetter[]; plan?: Promise<ChainPlan | undefined> }
 
 export function decodeBatch(topics: ProjectorTopics, batch: PartitionBatch): DecodedBatch {
   if (batch.topic === topics.deadLetter) return { kind: 'dead-letters', letters: batch.records.map((r) => ({ ...readDeadLetterRecord(r), position: r })) }
@@ -128,25 +182,34 @@ export function decodeBatch(topics: ProjectorTopics, batch: PartitionBatch): Dec
   return { kind: 'chain', ...decodeChainRecords(batch.records) }
 }
 
-async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: PartitionBatch, decoded: DecodedBatch, mode: Mode) {
+async function projectBatch(
+  options: Omit<ProjectorOptions, 'log'>,
+  batch: PartitionBatch,
+  decoded: DecodedBatch,
+  mode: Mode,
+): Promise<{ change?: ProjectionChange; planned: boolean }> {
   const { db, group, settings } = options
-  await db.transaction(async (em) => {
+  return db.transaction(async (em) => {
     // The log is the record and the offsets commit with the rows: a crash can lose only whole recent
     // transactions, and those are applied again from the log (Rewind below). No need to wait for the WAL flush.
     await em.query('SET LOCAL synchronous_commit = off')
     const { next, stored } = await lockOffset(em, group, batch.topic, batch.partition)
     if (stored && batch.records[0].offset > next) throw new Rewind(batch.topic, batch.partition, next)
     const fresh = batch.records.filter((r) => r.offset >= next)
-    if (fresh.length === 0) return
+    if (fresh.length === 0) return { planned: false }
     // Records before the stored offset were applied by an earlier delivery.
     const isFresh = ({ record }: { record: LogRecord }) => record.offset >= next
+    let planned = false
     const freshLetters = (letters: StoredDeadLetter[]) => letters.filter((l) => l.position.offset >= next)
     if (decoded.kind === 'dead-letters') {
       await storeDeadLetters(em, freshLetters(decoded.letters))
     } else if (decoded.kind === 'usage') {
       await projectUsageRecords(em, decoded.usable.filter(isFresh), freshLetters(decoded.rejected), mode)
     } else {
-      await projectChainRecords(em, settings, decoded.incoming.filter(isFresh), freshLetters(decoded.rejected), mode)
+      // A plan read ahead covers the whole batch; one delivered again from its middle is planned here.
+      const plan = fresh.length === batch.records.length ? await decoded.plan : undefined
+      planned = plan ? await projectPlannedChainRecords(em, settings, plan, decoded.rejected) : false
+      if (!planned) await projectChainRecords(em, settings, decoded.incoming.filter(isFresh), freshLetters(decoded.rejected), mode)
     }
     const last = fresh[fresh.length - 1].offset
     await em.query(
@@ -155,6 +218,7 @@ async function projectBatch(options: Omit<ProjectorOptions, 'log'>, batch: Parti
     )
     await journalBatch(em, group, batch.topic, batch.partition, fresh[0].offset, last)
     await noticeCommit(em)
+    return { change: await markProjectionChanged(em), planned }
   })
 }
 
@@ -226,6 +290,42 @@ async function projectChainRecords(em: EntityManager, settings: ProjectionSettin
   await storeDeadLetters(em, rejected)
 }
 
+/**
+ * Writes a chain batch planned ahead (plan-ahead.ts) in the order the planning in the transaction would have:
+ * false, before writing anything, when the plan no longer holds. Checks that can only fail if the plan was
+ * wrong after all throw PlanOutdated, which rolls the transaction back to plan it again.
+ */
+async function projectPlannedChainRecords(em: EntityManager, settings: ProjectionSettings, plan: ChainPlan, rejected: StoredDeadLetter[]): Promise<boolean> {
+  const items = plan.steps.flatMap((step) => (step.kind === 'settlements' ? step.items : [step.item])) as Incoming[]
+  await lockInferences(em, items.flatMap((i) => (i.event.type === 'InferenceSettled' ? [i.event.payload.inferenceId] : [])))
+  if (!(await planHolds(plan, await readProjectionChange(em)))) {
+    metrics.plannedAhead.inc({ outcome: 'replanned' })
+    return false
+  }
+  const letters = [...rejected]
+  await recordChangesOf(em, null)
+  if ((await markApplied(em, items.map((i) => i.event))).size !== items.length) throw new PlanOutdated('an event was applied meanwhile')
+  for (const step of plan.steps) {
+    if (step.kind === 'finalized') {
+      await onBlocksFinalized(em, step.item.event as Extract<ChainEvent, { type: 'BlocksFinalized' }>)
+      continue
+    }
+    const run = step.items as Incoming[]
+    step.judged.outcomes.forEach((outcome, k) => letters.push(...lettersOf(run[k].record, run[k].event.id, outcome)))
+    if (!(await ensureEpochs(em, step.judged.epochs, settings.epochBlocks))) throw new PlanOutdated('an epoch closed meanwhile')
+    const refused = await writePlannedSettlements(em, step.judged.accepted, step.writes)
+    const itemOf = new Map(run.map((item) => [item.event, item]))
+    for (const a of step.judged.accepted) {
+      const refusedUsage = refused.get(a.inference.id)
+      if (refusedUsage) letters.push(...lettersOf(itemOf.get(a.event)!.record, a.event.id, { refusedUsage }))
+    }
+  }
+  if (plan.progress.changed && items[0].event.chainId != null) await saveCompleteHeight(em, items[0].event.chainId, plan.progress.completeHeight)
+  await joinDeferred(em, plan.progress.completeHeight)
+  await storeDeadLetters(em, letters)
+  return true
+}
+
 /** The block whose changes the session records for undo, switched only when it changes (one statement). */
 class UndoRecording {
   private current: string | undefined
@@ -240,23 +340,6 @@ class UndoRecording {
   /** The setting may have changed behind our back (a savepoint rollback, an undo). */
   forget() {
     this.current = undefined
-  }
-}
-
-/**
- * The chain's complete height as the batch goes: an event of block n completes every block below n, finality
- * completes the final blocks, and a fork takes the orphaned blocks back.
- */
-class BlockProgress {
-  changed = false
-  constructor(public completeHeight: number) {}
-
-  see(event: ChainEvent) {
-    const before = this.completeHeight
-    if (event.type === 'BlocksFinalized') this.completeHeight = Math.max(before, event.payload.head.number)
-    else if (event.type === 'BlocksOrphaned') this.completeHeight = Math.min(before, ...event.payload.blocks.map((b) => b.number - 1))
-    else if (event.block) this.completeHeight = Math.max(before, event.block.number - 1)
-    this.changed ||= this.completeHeight !== before
   }
 }
 

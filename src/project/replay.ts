@@ -63,7 +63,7 @@ export async function replayProjection(options: {
     try {
       let records = 0
       // As live (src/project/apply-ahead.ts): the next batch is read and decoded while the previous is written.
-      let applying: Promise<void> = Promise.resolve()
+      let applying: Promise<unknown> = Promise.resolve()
       for (const entry of journal) {
         if (entry.kind === 'close-epochs') {
           await applying

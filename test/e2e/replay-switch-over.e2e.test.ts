@@ -97,13 +97,13 @@ describe('replay switch-over', () => {
 
 /**
  * Every table of `public` that the replay does not rebuild, as text: the entity tables (the projection), the
- * projector's bookkeeping (applied events, finality, undo log, dead letters, its journal) and typeorm's own are
+ * projector's bookkeeping (applied events, finality, undo log, dead letters, its journal, the change token) and typeorm's own are
  * left out; consumer_offset without the replayed group's rows.
  */
 async function notProjection(dbUrl: string, group: string): Promise<Record<string, string>> {
   const db = await openDatabase(dbUrl, { poolSize: 2 })
   try {
-    const rebuilt = new Set([...db.entityMetadatas.map((m) => m.tableName), 'applied_event', 'chain_state', 'chain_progress', 'deferred_join', 'undo_log', 'dead_letter', 'projection_journal', 'migrations'])
+    const rebuilt = new Set([...db.entityMetadatas.map((m) => m.tableName), 'applied_event', 'chain_state', 'chain_progress', 'deferred_join', 'undo_log', 'dead_letter', 'projection_journal', 'projection_change', 'migrations'])
     const tables: { name: string }[] = await db.query(`SELECT tablename AS name FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)
     const state: Record<string, string> = {}
     for (const { name } of tables.filter((t) => !rebuilt.has(t.name))) {

@@ -13,8 +13,10 @@ import { specifyMoney, type MoneyOutcome } from '../../src/domain/money-spec.js'
 import { createLogger } from '../../src/logger.js'
 import { projectionDigest } from '../../src/project/digest.js'
 import { closeFinalEpochs } from '../../src/project/projections/epochs.js'
-import { projectPartitionBatch } from '../../src/project/projector.js'
-import { createTestDatabase } from '../support/database.js'
+import { metrics } from '../../src/metrics.js'
+import { ApplyAhead } from '../../src/project/apply-ahead.js'
+import { batchPipeline, projectPartitionBatch } from '../../src/project/projector.js'
+import { createTestDatabase, withClient } from '../support/database.js'
 import { address, inferenceId, settings as streamSettings, Streams, topics } from '../support/log-streams.js'
 import { buildScenario, SCENARIO_EPOCH_BLOCKS, scenarioOf, scenarioPlan, type Scenario } from '../support/money-scenarios.js'
 
@@ -71,6 +73,26 @@ function arrivalOrders(scenario: Scenario, seed: number): Order[] {
   ]
 }
 
+/**
+ * The chain in batches of 4, each just after a usage batch of the records its settlements are for: the order in
+ * which a plan read ahead of a batch of settlements must lay the records still being written under it.
+ */
+function recordsBeforeTheirBatch(scenario: Scenario): Order {
+  const chain = scenario.streams.chain.length
+  const usage = scenario.streams.usage.length
+  const deliveries: Delivery[] = []
+  let u = 0
+  for (let from = 0; from < chain; from += 4) {
+    const to = Math.min(chain, from + 4)
+    const first = u
+    while (u < usage && scenario.settlementOffsetOf[u] < to) u++
+    if (u > first) deliveries.push({ topic: 'usage', from: first, to: u })
+    deliveries.push({ topic: 'chain', from, to })
+  }
+  if (u < usage) deliveries.push({ topic: 'usage', from: u, to: usage })
+  return { name: 'each batch of settlements just after its records', deliveries }
+}
+
 function mulberry32(seed: number) {
   let a = seed >>> 0
   return () => {
@@ -120,12 +142,40 @@ class Slot {
     await this.closeDueEpochs()
   }
 
+  /**
+   * Delivers the order's batches as the live projector does (ApplyAhead over the projector's pipeline, planning
+   * ahead on): each batch decoded, and planned ahead where it can be, while the one before is being written.
+   * Epochs close between batches once nothing is in flight, as the epoch closer's locks make them. Returns the
+   * batches the pipeline asked to read again (none, or the run failed).
+   */
+  async projectAhead(scenario: Scenario, order: Order) {
+    const redelivered: string[] = []
+    const consumer = { seek: (topic: string, partition: number, offset: bigint) => void redelivered.push(`${topic}/${partition}@${offset}`) }
+    const pipeline = await batchPipeline({ db: this.db, group: 'g', topics, settings, logger, planAhead: true })
+    let ahead = new ApplyAhead(consumer, logger, pipeline.prepare, pipeline.apply)
+    let usage = 0
+    for (const delivery of order.deliveries) {
+      if ('restart' in delivery) continue
+      const records = scenario.streams[delivery.topic].slice(delivery.from, delivery.to)
+      await ahead.handle({ topic: topics[delivery.topic], partition: 0, records })
+      if (delivery.topic === 'usage') usage = delivery.to
+      if (usage === scenario.streams.usage.length) {
+        await ahead.close()
+        await this.closeDueEpochs()
+        ahead = new ApplyAhead(consumer, logger, pipeline.prepare, pipeline.apply)
+      }
+    }
+    await ahead.close()
+    await this.closeDueEpochs()
+    return redelivered
+  }
+
   private async deliver(scenario: Scenario, delivery: Extract<Delivery, { topic: string }>) {
     const records = scenario.streams[delivery.topic].slice(delivery.from, delivery.to)
     await projectPartitionBatch({ db: this.db, group: 'g', topics, settings, logger }, { topic: topics[delivery.topic], partition: 0, records })
   }
 
-  private async closeDueEpochs() {
+  async closeDueEpochs() {
     for (;;) {
       const [{ height }] = await this.db.query('SELECT max(finalized_height) AS height FROM chain_state')
       if (height == null) return
@@ -200,7 +250,7 @@ describe('payouts do not depend on arrival order', () => {
   const drops: (() => Promise<void>)[] = []
 
   beforeAll(async () => {
-    for (let k = 0; k < 4; k++) {
+    for (let k = 0; k < 6; k++) {
       const database = await createTestDatabase(inject('services').dbUrl)
       drops.push(database.drop)
       const slot = new Slot(database.url)
@@ -314,5 +364,93 @@ describe('payouts do not depend on arrival order', () => {
     expect(results[0].money.inferences).toMatchObject([{ id: inferenceId(1), mode: 'OWNER', dataPart: '800' }])
     // Nobody is staked: the stakers' 100 wei roll over; the owner gets the model and the data parts.
     expect(results[0].money.payouts).toEqual([{ epoch: 0, account: address(54), amount: '900', owner: '900', staker: '0', contributor: '0' }])
+  })
+
+  it(`catch-up chains (every block final) planned ahead while the batch before is written equal the reference (seed ${SEED})`, async () => {
+    const written = async () => (await metrics.plannedAhead.get()).values.find((v) => v.labels.outcome === 'written')?.value ?? 0
+    const before = await written()
+    await fc.assert(
+      fc.asyncProperty(scenarioPlan, fc.nat(), async (plan, orderSeed) => {
+        const scenario = buildScenario(plan, { catchUp: true })
+        const { results } = await checkAllOrders(scenario, orderSeed)
+        const orders = arrivalOrders(scenario, orderSeed)
+        // Records just before their settlements (laid under the plan while still being written) and at random.
+        for (const [slot, order] of [[4, recordsBeforeTheirBatch(scenario)], [5, orders[3]]] as const) {
+          await slots[slot].reset()
+          expect(await slots[slot].projectAhead(scenario, order)).toEqual([])
+          const money = await projectedMoney(slots[slot].db)
+          for (const table of ['inferences', 'edges', 'epochs', 'payouts'] as const) {
+            expect(money[table], `${table} planned ahead with ${order.name}`).toEqual(results[0].money[table])
+          }
+          expect(await digestWithoutCloseHeights(slots[slot].db), `digest planned ahead with ${order.name}`).toEqual(results[0].digest)
+        }
+      }),
+      { numRuns: Math.ceil(SCENARIOS / 2), seed: SEED, endOnFailure: !SHRINK },
+    )
+    // Batches of final settlements and finality markers were written from their plans, not only planned.
+    expect(await written()).toBeGreaterThan(before)
+  }, SCENARIOS * 60_000)
+
+  it('a plan read while the usage records of its settlements are still being written lays them under it', async () => {
+    // Settlements only after the genesis, so every chain batch after it can be planned ahead.
+    const s = new Streams()
+    s.finalUpTo = Number.POSITIVE_INFINITY
+    const genesis = s.block(1)
+    s.event('DatanetCreated', genesis, { datanetId: '1', owner: address(1), metadataURI: 'ipfs://d1' })
+    for (const c of ['1', '2']) {
+      s.event('ContributionSubmitted', genesis, { datanetId: '1', contributionId: c, contributor: address(100 + Number(c)), contentHash: `0x${c.repeat(64)}`, stake: '0' })
+      s.event('ContributionReviewed', genesis, { contributionId: c, accepted: true, reviewer: address(9) })
+    }
+    s.event('ModelRegistered', genesis, { modelId: '1', owner: address(50), baseModelId: '0', datanetIds: ['1'], metadataURI: 'hf://m1' })
+    s.event('ModelRegistered', genesis, { modelId: '2', owner: address(51), baseModelId: '0', datanetIds: [], metadataURI: 'hf://m2' })
+    const settlementOffsets: number[] = []
+    for (let n = 1; n <= 8; n++) {
+      settlementOffsets.push(s.chain.length)
+      s.settle(n, s.block(2 + n), '1', 1_000_000n + BigInt(n), 0n, '0')
+    }
+    s.finalize(s.block(3 * SCENARIO_EPOCH_BLOCKS))
+    // By weights, by the fallback (no weight qualifies), and one naming another model (refused); 8 has none.
+    const recordFor = (n: number) => (n === 3 ? { model: '1', weights: [['1', 0]] } : n === 5 ? { model: '2', weights: [['1', 1]] } : { model: '1', weights: [['1', n], ['2', 1]] })
+    for (let n = 1; n <= 7; n++) s.usageRecord(n, recordFor(n).model, recordFor(n).weights as [string, number][])
+    const scenario = scenarioOf(s, 3 * SCENARIO_EPOCH_BLOCKS, settlementOffsets.slice(0, 7))
+    const { results } = await checkAllOrders(scenario, 4)
+
+    const slot = slots[4]
+    await slot.reset()
+    const plans: Promise<unknown>[] = []
+    const pipeline = await batchPipeline({ db: slot.db, group: 'g', topics, settings, logger, planAhead: true })
+    const prepare: typeof pipeline.prepare = (batch) => {
+      const decoded = pipeline.prepare(batch)
+      if (decoded.kind === 'chain' && decoded.plan) plans.push(decoded.plan)
+      return decoded
+    }
+    const redelivered: string[] = []
+    const ahead = new ApplyAhead({ seek: (topic: string) => void redelivered.push(topic) }, logger, prepare, pipeline.apply)
+    const chainBatch = (from: number, to: number) => ({ topic: topics.chain, partition: 0, records: scenario.streams.chain.slice(from, to) })
+    const usageBatch = { topic: topics.usage, partition: 0, records: scenario.streams.usage }
+    const written = async () => (await metrics.plannedAhead.get()).values.find((v) => v.labels.outcome === 'written')?.value ?? 0
+    const before = await written()
+    await ahead.handle(chainBatch(0, settlementOffsets[0])) // the genesis: not plannable, planned in its transaction
+    // The usage batch waits, inside its transaction, for a lock this test holds on one of its inference ids, so
+    // the next chain batch is planned from a snapshot without its records: they must come from the overlay.
+    await withClient(slot.url, async (blocker) => {
+      await blocker.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [inferenceId(1)])
+      await ahead.handle(usageBatch)
+      const handled = ahead.handle(chainBatch(settlementOffsets[0], scenario.streams.chain.length))
+      expect(plans).toHaveLength(1)
+      expect(await plans[0]).toBeDefined()
+      await blocker.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [inferenceId(1)])
+      await handled
+    })
+    await ahead.close()
+    expect(redelivered).toEqual([])
+    expect(await written()).toBe(before + 1)
+    await slot.closeDueEpochs()
+    const money = await projectedMoney(slot.db)
+    for (const table of ['inferences', 'edges', 'epochs', 'payouts'] as const) expect(money[table], table).toEqual(results[0].money[table])
+    expect(await digestWithoutCloseHeights(slot.db)).toEqual(results[0].digest)
+    expect(money.inferences.filter((i: { mode: string }) => i.mode === 'USAGE')).toHaveLength(5)
+    const [refused] = await slot.db.query("SELECT count(*)::int AS n FROM dead_letter WHERE reason = 'model-mismatch'")
+    expect(refused.n).toBe(1)
   })
 })

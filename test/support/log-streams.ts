@@ -43,7 +43,7 @@ export class Streams {
   }
 
   finalize(head: BlockRef) {
-    this.finalUpTo = head.number
+    this.finalUpTo = Math.max(this.finalUpTo, head.number)
     this.push({ id: finalizedEventId(31337, head), type: 'BlocksFinalized', version: CHAIN_EVENT_VERSION, source: 'chain', chainId: 31337, occurredAt: new Date().toISOString(), payload: { head } }, true)
   }
 

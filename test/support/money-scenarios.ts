@@ -77,10 +77,13 @@ const GENESIS_ACCEPTED = 4
 
 /**
  * Builds the chain: a genesis block (datanets, contributions, a base model on one datanet, one on none, an
- * adapter, a staker), the plan's blocks, and a last finality that closes every epoch.
+ * adapter, a staker), the plan's blocks, and a last finality that closes every epoch; with `catchUp`, every
+ * event published as final.
  */
-export function buildScenario(plan: ScenarioPlan): Scenario {
+export function buildScenario(plan: ScenarioPlan, { catchUp = false } = {}): Scenario {
   const s = new Streams()
+  // A catch-up: every block already final when published (so none is mined twice), as the ingester does behind the head.
+  if (catchUp) s.finalUpTo = Number.POSITIVE_INFINITY
   let datanets = 0
   let contributions = 0
   let models = 0
@@ -123,7 +126,7 @@ export function buildScenario(plan: ScenarioPlan): Scenario {
   for (const block of plan.blocks) {
     number += block.gap
     const ref = s.block(number)
-    if (block.minedTwice) mineAndOrphan(s, s.block(number, 'f'), block.ops, { inferences, contributions, models })
+    if (block.minedTwice && !catchUp) mineAndOrphan(s, s.block(number, 'f'), block.ops, { inferences, contributions, models })
     for (const o of block.ops) {
       switch (o.kind) {
         case 'contribute':

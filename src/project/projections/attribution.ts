@@ -8,6 +8,7 @@ import {
 } from '../../domain/attribution.js'
 import { appendRows, type AppendColumn } from '../../db/append-rows.js'
 import { AttributionMode } from '../../model/index.js'
+import type { Queryable } from './context.js'
 
 /**
  * Pays inferences' data parts to contributions (the rule: src/domain/attribution.ts), a batch at a time: the
@@ -36,12 +37,12 @@ const CONTRIBUTION_STATE = `c.id, c.contributor_id AS "contributorId", c.datanet
 
 /** By each usage record's weights, falling back where no attribution qualifies; in the order given. */
 export async function planByUsage(
-  em: EntityManager,
+  q: Queryable,
   items: readonly { inference: SettledInference; attributions: readonly { contributionId: string; weight: number }[] }[],
 ): Promise<Planned[]> {
   const named = new Set(items.flatMap((i) => i.attributions.filter((a) => a.weight > 0).map((a) => a.contributionId)))
   const contributions: ContributionState[] = named.size
-    ? await em.query(`SELECT ${CONTRIBUTION_STATE} FROM contribution c WHERE c.id = ANY($1)`, [[...named]])
+    ? await q.query(`SELECT ${CONTRIBUTION_STATE} FROM contribution c WHERE c.id = ANY($1)`, [[...named]])
     : []
   const byId = new Map(contributions.map((c) => [c.id, c]))
   const byUsage = items.map(({ inference, attributions }) => ({
@@ -49,16 +50,16 @@ export async function planByUsage(
     edges: usageEdges(inference.dataPart, attributions, byId, inference.blockNumber),
   }))
   const fallback = new Map(
-    (await planFallback(em, byUsage.filter((p) => !p.edges).map((p) => p.inference))).map((p) => [p.inference.id, p]),
+    (await planFallback(q, byUsage.filter((p) => !p.edges).map((p) => p.inference))).map((p) => [p.inference.id, p]),
   )
   return byUsage.map(({ inference, edges }) => (edges ? { inference, mode: AttributionMode.USAGE, edges } : fallback.get(inference.id)!))
 }
 
 /** Equal weights over the model's datanets' earning contributions, else the model owner; in the order given. */
-export async function planFallback(em: EntityManager, inferences: readonly SettledInference[]): Promise<Planned[]> {
+export async function planFallback(q: Queryable, inferences: readonly SettledInference[]): Promise<Planned[]> {
   if (inferences.length === 0) return []
   const models = new Set(inferences.flatMap((i) => (i.baseModelId ? [i.modelId, i.baseModelId] : [i.modelId])))
-  const rows: (ContributionState & { modelId: string })[] = await em.query(
+  const rows: (ContributionState & { modelId: string })[] = await q.query(
     `SELECT md.model_id AS "modelId", ${CONTRIBUTION_STATE}
      FROM model_datanet md JOIN contribution c ON c.datanet_id = md.datanet_id
      WHERE md.model_id = ANY($1) AND c.status = 'ACCEPTED'`,

@@ -2,6 +2,11 @@ import type { EntityManager } from 'typeorm'
 import type { ChainEvent, ChainEventType } from '../../domain/chain-events.js'
 import { Contributor } from '../../model/index.js'
 
+/** What reads the projection: a transaction's entity manager, or a snapshot read ahead of it (plan-ahead.ts). */
+export interface Queryable {
+  query(sql: string, parameters?: unknown[]): Promise<any>
+}
+
 export type Of<T extends ChainEventType> = Extract<ChainEvent, { type: T }>
 
 /** The block, time and transaction of an on-chain event (control events have none and never get here). */

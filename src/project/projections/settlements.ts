@@ -6,7 +6,7 @@ import { appendRows, type AppendColumn } from '../../db/append-rows.js'
 import { recordChangesOf } from '../../db/undo.js'
 import { AttributionMode, UsageRecord } from '../../model/index.js'
 import { planByUsage, writeEdges, type Planned, type SettledInference } from './attribution.js'
-import { onChain, type Of } from './context.js'
+import { onChain, type Of, type Queryable } from './context.js'
 import { ensureEpoch } from './epochs.js'
 
 export interface ProjectionSettings {
@@ -34,7 +34,7 @@ export interface SettlementOutcome {
  * their inference ids, in id order, so two projector instances applying the two halves at once cannot both miss
  * the other (write skew under READ COMMITTED), nor deadlock on each other's ids.
  */
-async function lockInferences(em: EntityManager, inferenceIds: readonly string[]) {
+export async function lockInferences(em: EntityManager, inferenceIds: readonly string[]) {
   await em.query(
     'SELECT pg_advisory_xact_lock(hashtextextended(id, 0)) FROM (SELECT DISTINCT unnest($1::text[]) AS id ORDER BY 1) AS ids',
     [inferenceIds],
@@ -63,19 +63,39 @@ export async function acceptSettlements(
   events: readonly Of<'InferenceSettled'>[],
   earlier: ReadonlySet<string> = new Set(),
 ): Promise<{ outcomes: SettlementOutcome[]; accepted: AcceptedSettlement[] }> {
+  await lockInferences(em, events.map((e) => e.payload.inferenceId))
+  const judged = await judgeSettlements(em, settings, events, earlier)
+  await ensureEpochs(em, judged.epochs, settings.epochBlocks)
+  return judged
+}
+
+/** A settlement run judged: its outcomes, the accepted settlements, and the epochs they reached (to be made). */
+export interface JudgedSettlements {
+  outcomes: SettlementOutcome[]
+  accepted: AcceptedSettlement[]
+  epochs: { epoch: number; closed: boolean }[]
+}
+
+/** `acceptSettlements` without its writes: everything it decides, read through `q`. */
+export async function judgeSettlements(
+  q: Queryable,
+  settings: ProjectionSettings,
+  events: readonly Of<'InferenceSettled'>[],
+  earlier: ReadonlySet<string>,
+): Promise<JudgedSettlements> {
   const ids = events.map((e) => e.payload.inferenceId)
-  await lockInferences(em, ids)
   const modelIds = [...new Set(events.map((e) => e.payload.modelId))]
   const models = new Map<string, { ownerId: string; baseModelId: string | null }>(
-    (await em.query('SELECT id, owner_id AS "ownerId", base_model_id AS "baseModelId" FROM model WHERE id = ANY($1)', [modelIds]))
+    (await q.query('SELECT id, owner_id AS "ownerId", base_model_id AS "baseModelId" FROM model WHERE id = ANY($1)', [modelIds]))
       .map((m: { id: string; ownerId: string; baseModelId: string | null }) => [m.id, m]),
   )
-  const settled = new Set<string>((await em.query('SELECT id FROM inference WHERE id = ANY($1)', [ids])).map((r: { id: string }) => r.id))
+  const settled = new Set<string>((await q.query('SELECT id FROM inference WHERE id = ANY($1)', [ids])).map((r: { id: string }) => r.id))
   for (const id of earlier) settled.add(id)
   const agentIds = [...new Set(events.map((e) => e.payload.agentId).filter((id) => id !== '0'))]
-  const agents = new Set<string>((await em.query('SELECT id FROM agent WHERE id = ANY($1)', [agentIds])).map((r: { id: string }) => r.id))
-  const feeSplitAt = await feeSplitsOf(em, modelIds, Math.max(...events.map((e) => onChain(e).blockNumber)), settings.defaultFeeSplit)
-  const epochClosed = new Map<number, boolean>()
+  const agents = new Set<string>((await q.query('SELECT id FROM agent WHERE id = ANY($1)', [agentIds])).map((r: { id: string }) => r.id))
+  const feeSplitAt = await feeSplitsOf(q, modelIds, Math.max(...events.map((e) => onChain(e).blockNumber)), settings.defaultFeeSplit)
+  const epochClosed = await epochsClosed(q, [...new Set(events.map((e) => epochOf(onChain(e).blockNumber, settings.epochBlocks)))])
+  const reached = new Map<number, boolean>()
 
   const outcomes: SettlementOutcome[] = []
   const accepted: AcceptedSettlement[] = []
@@ -98,8 +118,8 @@ export async function acceptSettlements(
       continue
     }
     const epoch = epochOf(blockNumber, settings.epochBlocks)
-    if (!epochClosed.has(epoch)) epochClosed.set(epoch, (await ensureEpoch(em, epoch, settings.epochBlocks)).closed)
-    if (epochClosed.get(epoch)) {
+    if (!reached.has(epoch)) reached.set(epoch, epochClosed.get(epoch) ?? false)
+    if (reached.get(epoch)) {
       outcomes.push(rejected('epoch-closed', `settlement at block ${blockNumber} in closed epoch ${epoch}`))
       continue
     }
@@ -108,7 +128,26 @@ export async function acceptSettlements(
     accepted.push({ event, inference, split: split.value, feeSplit, agentKnown: agents.has(agentId) })
     outcomes.push({})
   }
-  return { outcomes, accepted }
+  return { outcomes, accepted, epochs: [...reached].map(([epoch, closed]) => ({ epoch, closed })) }
+}
+
+/** Whether each of these epochs is closed; an epoch without a row yet is open. */
+async function epochsClosed(q: Queryable, epochs: readonly number[]): Promise<Map<number, boolean>> {
+  const rows: { epoch: number; closed: boolean }[] = await q.query(
+    `SELECT number AS epoch, status = 'CLOSED' AS closed FROM epoch WHERE id = ANY($1::int[]::text[])`,
+    [epochs],
+  )
+  return new Map(rows.map((r) => [r.epoch, r.closed]))
+}
+
+/**
+ * Makes the rows of the epochs a judged run reached. Returns false if one turned out closed where the run was
+ * judged with it open (an epoch closed after a plan read ahead; never inside one transaction).
+ */
+export async function ensureEpochs(em: EntityManager, epochs: JudgedSettlements['epochs'], epochBlocks: number): Promise<boolean> {
+  let asJudged = true
+  for (const { epoch, closed } of epochs) asJudged = (await ensureEpoch(em, epoch, epochBlocks)).closed === closed && asJudged
+  return asJudged
 }
 
 /**
@@ -122,17 +161,55 @@ export async function writeSettlements(
   completeHeight: number,
 ): Promise<Map<string, RefusedUsage>> {
   if (accepted.length === 0) return new Map()
+  return writePlannedSettlements(em, accepted, await planSettlementWrites(em, accepted, completeHeight))
+}
+
+/** What `writeSettlements` writes for accepted settlements, decided (and read through `q`) before writing it. */
+export interface SettlementWrites {
+  /** Stored usage records naming another model than their settlement: deleted, and refused by inference id. */
+  mismatched: string[]
+  refused: Map<string, RefusedUsage>
+  deferred: SettledInference[]
+  joined: Map<string, Joined>
+}
+
+/**
+ * Plans the writes of accepted settlements: the usage records waiting for them (`also` adds records a batch
+ * still being written stores, for a plan read ahead of it), which of them join now and how.
+ */
+export async function planSettlementWrites(
+  q: Queryable,
+  accepted: readonly AcceptedSettlement[],
+  completeHeight: number,
+  also: ReadonlyMap<string, UsageRecord> = new Map(),
+): Promise<SettlementWrites> {
   const inferences = new Map(accepted.map((a) => [a.inference.id, a.inference]))
   // Accepted settlements are new inferences, so no record of theirs is joined yet.
-  const waiting = await usageRecordsOf(em, [...inferences.keys()])
-  const { pairs, refused } = await refuseMismatches(em, waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
+  const waiting = await usageRecordsOf(q, [...inferences.keys()])
+  const found = new Set(waiting.map((u) => u.id))
+  for (const id of inferences.keys()) if (!found.has(id) && also.has(id)) waiting.push(also.get(id)!)
+  const { pairs, refused } = refuseMismatches(waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
   const ready = pairs.filter((p) => p.inference.blockNumber <= completeHeight)
-  await deferJoins(em, pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference))
-  const joined = await planJoins(em, ready)
-  await insertInferences(em, accepted, joined)
+  return {
+    mismatched: [...refused.keys()],
+    refused,
+    deferred: pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference),
+    joined: await planJoins(q, ready),
+  }
+}
+
+/** Writes what `planSettlementWrites` planned; returns the refused records by inference id. */
+export async function writePlannedSettlements(
+  em: EntityManager,
+  accepted: readonly AcceptedSettlement[],
+  plan: SettlementWrites,
+): Promise<Map<string, RefusedUsage>> {
+  if (plan.mismatched.length > 0) await em.query('DELETE FROM usage_record WHERE id = ANY($1)', [plan.mismatched])
+  await deferJoins(em, plan.deferred)
+  await insertInferences(em, accepted, plan.joined)
   await addSettlementTotals(em, accepted)
-  await writeJoins(em, joined)
-  return refused
+  await writeJoins(em, plan.joined)
+  return plan.refused
 }
 
 /**
@@ -226,9 +303,9 @@ export async function joinDeferred(em: EntityManager, completeHeight: number): P
 }
 
 /** Every event of every block up to the returned height has been applied (-1 before any). */
-export async function readCompleteHeight(em: EntityManager): Promise<number> {
+export async function readCompleteHeight(q: Queryable): Promise<number> {
   // With several chains, the least complete one bounds every join (an inference id does not name its chain).
-  const [row] = await em.query('SELECT min(complete_height) AS height FROM chain_progress')
+  const [row] = await q.query('SELECT min(complete_height) AS height FROM chain_progress')
   return row?.height ?? -1
 }
 
@@ -304,34 +381,31 @@ interface JoinPair {
   usage: UsageRecord
 }
 
-interface Joined extends Planned {
+export interface Joined extends Planned {
   usage: UsageRecord
 }
 
 /**
- * A stored record naming another model than its settlement is deleted and refused (it came first: it cannot
+ * A stored record naming another model than its settlement is refused (and deleted: it came first, it cannot
  * pay this settlement's data); the other pairs may join.
  */
-async function refuseMismatches(em: EntityManager, pairs: readonly JoinPair[]): Promise<{ pairs: JoinPair[]; refused: Map<string, RefusedUsage> }> {
+function refuseMismatches(pairs: readonly JoinPair[]): { pairs: JoinPair[]; refused: Map<string, RefusedUsage> } {
   const refused = new Map<string, RefusedUsage>()
-  const mismatched = pairs.filter((p) => p.usage.modelId !== p.inference.modelId)
-  if (mismatched.length > 0) {
-    await em.query('DELETE FROM usage_record WHERE id = ANY($1)', [mismatched.map((p) => p.usage.id)])
-    for (const { usage, inference } of mismatched) {
-      refused.set(inference.id, {
-        reason: 'model-mismatch',
-        detail: `usage record names model ${usage.modelId}, the settlement model ${inference.modelId}`,
-        original: Buffer.from(JSON.stringify(usage)),
-      })
-    }
+  for (const { usage, inference } of pairs) {
+    if (usage.modelId === inference.modelId) continue
+    refused.set(inference.id, {
+      reason: 'model-mismatch',
+      detail: `usage record names model ${usage.modelId}, the settlement model ${inference.modelId}`,
+      original: Buffer.from(JSON.stringify(usage)),
+    })
   }
   return { pairs: pairs.filter((p) => p.usage.modelId === p.inference.modelId), refused }
 }
 
 /** Plans the attribution of settled inferences, whose blocks are complete, by their usage records. */
-async function planJoins(em: EntityManager, pairs: readonly JoinPair[]): Promise<Map<string, Joined>> {
+async function planJoins(q: Queryable, pairs: readonly JoinPair[]): Promise<Map<string, Joined>> {
   const planned = await planByUsage(
-    em,
+    q,
     pairs.map(({ inference, usage }) => ({ inference, attributions: usage.attributions as { contributionId: string; weight: number }[] })),
   )
   return new Map(planned.map((p, k) => [p.inference.id, { ...p, usage: pairs[k].usage }]))
@@ -475,8 +549,8 @@ function totalsBy(accepted: readonly AcceptedSettlement[], keyOf: (a: AcceptedSe
  * The fee split in force at each settlement's log: the model's latest FeeSplitSet at or before it (by block and
  * log index), or the configured default. A model's changes are few, so they are loaded once per batch.
  */
-async function feeSplitsOf(em: EntityManager, modelIds: readonly string[], upToBlock: number, fallback: FeeSplit) {
-  const changes: (FeeSplit & { modelId: string; blockNumber: number; logIndex: number })[] = await em.query(
+async function feeSplitsOf(q: Queryable, modelIds: readonly string[], upToBlock: number, fallback: FeeSplit) {
+  const changes: (FeeSplit & { modelId: string; blockNumber: number; logIndex: number })[] = await q.query(
     `SELECT model_id AS "modelId", block_number AS "blockNumber", log_index AS "logIndex",
             model_bps AS "modelBps", stakers_bps AS "stakersBps", data_bps AS "dataBps"
      FROM fee_split_change WHERE model_id = ANY($1) AND block_number <= $2 ORDER BY block_number, log_index`,
@@ -511,9 +585,9 @@ export function usageRecordEntity(record: SignedUsageRecord): UsageRecord {
 }
 
 /** The stored usage records of these inferences: one `= ANY` lookup, without the query builder's per-id parameters. */
-async function usageRecordsOf(em: EntityManager, ids: readonly string[]): Promise<UsageRecord[]> {
+async function usageRecordsOf(q: Queryable, ids: readonly string[]): Promise<UsageRecord[]> {
   if (ids.length === 0) return []
-  const rows: UsageRecord[] = await em.query(
+  const rows: UsageRecord[] = await q.query(
     `SELECT id, model_id AS "modelId", agent_id AS "agentId", node, tokens_in AS "tokensIn", tokens_out AS "tokensOut",
        timestamp, attributions
      FROM usage_record WHERE id = ANY($1::text[])`,
