@@ -138,8 +138,9 @@ export async function planChainBatch(
     logger.debug({ err }, 'planning a batch ahead failed; it is planned in its transaction')
     return undefined
   } finally {
+    // Never rejects: nobody may be waiting for this plan yet (a projector closing leaves it behind).
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined)
-    await runner.release()
+    await runner.release().catch(() => undefined)
   }
 }
 
