@@ -109,6 +109,8 @@ export async function planChainBatch(
     }
     const progress = new BlockProgress(base && basePlan ? basePlan.progress.completeHeight : await readCompleteHeight(runner))
     const accepted = new Set<string>()
+    // Settled but not in the snapshot: by the batch laid under it, or by an earlier run of this batch.
+    const settledBefore = new Set(overlay.settled)
     const steps: PlanStep[] = []
     // The settlements between two markers are one run, judged at once and written when the next marker (which
     // completes their blocks) or the batch's end comes, as the transaction would.
@@ -128,8 +130,11 @@ export async function planChainBatch(
       }
       for (const item of run.items) progress.see(item.event)
       const settlements = run.items.map((i) => i.event as Of<'InferenceSettled'>)
-      const judged = await judgeSettlements(runner, settings, settlements, new Set([...overlay.settled, ...accepted]))
-      for (const a of judged.accepted) accepted.add(a.inference.id)
+      const judged = await judgeSettlements(runner, settings, settlements, settledBefore)
+      for (const a of judged.accepted) {
+        accepted.add(a.inference.id)
+        settledBefore.add(a.inference.id)
+      }
       pending = { items: run.items, judged }
     }
     await flush(progress.completeHeight)

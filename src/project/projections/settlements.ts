@@ -166,8 +166,7 @@ export async function writeSettlements(
 
 /** What `writeSettlements` writes for accepted settlements, decided (and read through `q`) before writing it. */
 export interface SettlementWrites {
-  /** Stored usage records naming another model than their settlement: deleted, and refused by inference id. */
-  mismatched: string[]
+  /** Stored usage records naming another model than their settlement, by inference id: deleted, and refused. */
   refused: Map<string, RefusedUsage>
   deferred: SettledInference[]
   joined: Map<string, Joined>
@@ -191,7 +190,6 @@ export async function planSettlementWrites(
   const { pairs, refused } = refuseMismatches(waiting.map((usage) => ({ usage, inference: inferences.get(usage.id)! })))
   const ready = pairs.filter((p) => p.inference.blockNumber <= completeHeight)
   return {
-    mismatched: [...refused.keys()],
     refused,
     deferred: pairs.filter((p) => p.inference.blockNumber > completeHeight).map((p) => p.inference),
     joined: await planJoins(q, ready),
@@ -204,7 +202,7 @@ export async function writePlannedSettlements(
   accepted: readonly AcceptedSettlement[],
   plan: SettlementWrites,
 ): Promise<Map<string, RefusedUsage>> {
-  if (plan.mismatched.length > 0) await em.query('DELETE FROM usage_record WHERE id = ANY($1)', [plan.mismatched])
+  if (plan.refused.size > 0) await em.query('DELETE FROM usage_record WHERE id = ANY($1)', [[...plan.refused.keys()]])
   await deferJoins(em, plan.deferred)
   await insertInferences(em, accepted, plan.joined)
   await addSettlementTotals(em, accepted)
